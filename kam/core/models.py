@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.visibility import VisibleQuerySet
+
+
+class KamModel(models.Model):
+    """Base of every domain record: timestamps and an optimistic-locking version."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = VisibleQuerySet.as_manager()
+
+    # Which fields are copied into the audit trail; all concrete fields by default.
+    audit_exclude: tuple[str, ...] = ("created_at", "updated_at", "version")
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """审计日志 — who changed which record, when, from what to what."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("updated")
+        DELETE = "delete", _("deleted")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("record"), max_length=255)
+    changes = models.JSONField(_("changes"), default=dict)
+    # The record's version after this change: tells which fields changed since a version.
+    record_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["create", "update", "delete"]),
+                name="auditentry_action_valid",
+            )
+        ]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+
+def one_of(field: str, choices, *, name: str, allow_blank: bool = False) -> models.CheckConstraint:
+    """A database check that ``field`` holds one of ``choices`` (or '' when optional)."""
+    values = [value for value, _label in choices] + ([""] if allow_blank else [])
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": values}), name=name)
+
+
+def within(field: str, low, high, *, name: str) -> models.CheckConstraint:
+    """A database check that ``field`` is null or lies in ``[low, high]``."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__isnull": True})
+        | models.Q(**{f"{field}__gte": low, f"{field}__lte": high}),
+        name=name,
+    )
+
+
+def not_negative(field: str, *, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gte": 0}),
+        name=name,
+    )
+
+
+def money(verbose_name, **kwargs) -> models.DecimalField:
+    """An amount in CNY, two decimals."""
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, **kwargs)
+
+
+def code_field() -> models.CharField:
+    return models.CharField(_("code"), max_length=64, unique=True)

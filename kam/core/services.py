@@ -1,0 +1,146 @@
+"""Generic, audited, transactional writes. Domain services call these after their own checks.
+
+Every write:
+- runs in one transaction;
+- validates the whole record (field types, choices, ranges, uniqueness, ``clean()`` rules) and
+  raises ``ValidationFailed`` naming each bad field;
+- for an update, locks the row and refuses a stale ``expected_version`` with ``ConflictError``
+  naming the fields others changed since;
+- must leave the record inside the actor's visibility (nobody creates what they could not see);
+- writes an audit entry with old → new values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from kam.core import audit
+from kam.core.errors import ConflictError, DependencyError, NotPermitted, ValidationFailed
+from kam.core.models import AuditEntry
+
+
+def _split(model: type[models.Model], data: Mapping) -> tuple[dict, dict]:
+    m2m_names = {f.name for f in model._meta.many_to_many}
+    plain = {k: v for k, v in data.items() if k not in m2m_names}
+    m2m = {k: v for k, v in data.items() if k in m2m_names}
+    return plain, m2m
+
+
+def validate(instance: models.Model) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ValidationFailed(_("Please correct the errors below."), errors) from exc
+
+
+def _ensure_visible(instance: models.Model, actor) -> None:
+    if actor is None:  # system writes (demo, import, scheduled runs)
+        return
+    if not type(instance).objects.filter(pk=instance.pk).visible_to(actor).exists():
+        raise NotPermitted(_("This change would put the record outside what you may see."))
+
+
+@transaction.atomic
+def create_record(model: type[models.Model], *, data: Mapping, actor) -> models.Model:
+    plain, m2m = _split(model, data)
+    instance = model(**plain)
+    validate(instance)
+    instance.save()
+    for name, values in m2m.items():
+        getattr(instance, name).set(values)
+    _ensure_visible(instance, actor)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        instance=instance,
+        changes=audit.diff({}, audit.snapshot(instance)),
+    )
+    return instance
+
+
+def changed_since(instance: models.Model, version: int) -> list[str]:
+    """Fields changed by saves after ``version`` (from the audit trail)."""
+    fields: set[str] = set()
+    for changes in (
+        audit.history(instance).filter(record_version__gt=version).values_list("changes", flat=True)
+    ):
+        fields.update(changes)
+    return sorted(fields)
+
+
+@transaction.atomic
+def update_record(
+    instance: models.Model, *, data: Mapping, actor, expected_version: int | None
+) -> models.Model:
+    model = type(instance)
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and current.version != expected_version:
+        others = changed_since(current, expected_version)
+        conflicting = [f for f in others if f in data] or others
+        raise ConflictError(
+            _(
+                "Someone else saved this record after you opened it (version %(mine)s, now "
+                "%(now)s). Reload it to see their changes, then apply yours again."
+            )
+            % {"mine": expected_version, "now": current.version},
+            fields=conflicting,
+            current_version=current.version,
+        )
+    before = audit.snapshot(current)
+    plain, m2m = _split(model, data)
+    for name, value in plain.items():
+        setattr(current, name, value)
+    validate(current)
+    current.version = current.version + 1
+    current.save()
+    for name, values in m2m.items():
+        getattr(current, name).set(values)
+    _ensure_visible(current, actor)
+    changes = audit.diff(before, audit.snapshot(current))
+    audit.record(actor=actor, action=AuditEntry.Action.UPDATE, instance=current, changes=changes)
+    return current
+
+
+def _describe_dependents(objects) -> str:
+    counts: dict[str, int] = {}
+    for obj in objects:
+        label = str(obj._meta.verbose_name_plural)
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+
+
+@transaction.atomic
+def delete_record(instance: models.Model, *, actor, expected_version: int | None = None) -> None:
+    model = type(instance)
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(
+            _("Someone else changed this record after you opened it; reload before deleting."),
+            fields=changed_since(current, expected_version),
+            current_version=current.version,
+        )
+    before = audit.snapshot(current)
+    label = str(current)
+    try:
+        current.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        objects = (
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        )
+        raise DependencyError(
+            _("“%(record)s” cannot be deleted: %(dependents)s depend on it.")
+            % {"record": label, "dependents": _describe_dependents(objects)}
+        ) from exc
+    current.pk = instance.pk
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        instance=current,
+        changes=audit.diff(before, {}),
+    )
