@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "kam.finance",
     "kam.service",
     "kam.scoring",
+    "kam.metrics",
+    "kam.exchange",
     "kam.demo",
     "kam.web",
 ]
@@ -141,6 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or KAM_HOME / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages installed from the npm registry by `make assets` (never committed).
 STATICFILES_DIRS = [("vendor", BASE_DIR / "build" / "vendor")]
 STORAGES = {
@@ -156,14 +159,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "kam.core.api.Pagination",
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    "DEFAULT_PAGINATION_CLASS": "kam.core.rest.Pagination",
+    # The FilterSets own search (`q`) and `ordering`: one mechanism for pages and API.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "kam.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "kam.core.rest.exception_handler",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -172,6 +172,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "kam.org.models.Role.choices",
+        "AccountTeamRoleEnum": "kam.customers.models.TeamRole.choices",
+        "DecisionRoleEnum": "kam.relationships.models.DecisionRole.choices",
+        "LeadStatusEnum": "kam.pipeline.models.LeadStatus.choices",
+        "OpportunityStatusEnum": "kam.pipeline.models.OpportunityStatus.choices",
+        "TaskStatusEnum": "kam.pipeline.models.TaskStatus.choices",
+        "ContractStatusEnum": "kam.finance.models.ContractStatus.choices",
+        "ServiceRequestStatusEnum": "kam.service.models.ServiceRequestStatus.choices",
+        "TierOverrideStatusEnum": "kam.customers.models.TierOverrideStatus.choices",
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,7 +1,10 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.visibility import VisibleQuerySet
@@ -64,25 +67,48 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
 
+# The field a single-field check guards and a message for its violation, so services report
+# it on that field, in the user's language (kept out of the constraint: out of migrations).
+CONSTRAINT_FIELDS: dict[str, tuple[str, Callable[[], str]]] = {}
+
+
+def _field_check(field: str, condition: models.Q, *, name: str, message) -> models.CheckConstraint:
+    CONSTRAINT_FIELDS[name] = (field, message)
+    return models.CheckConstraint(condition=condition, name=name)
+
+
 def one_of(field: str, choices, *, name: str, allow_blank: bool = False) -> models.CheckConstraint:
     """A database check that ``field`` holds one of ``choices`` (or '' when optional)."""
     values = [value for value, _label in choices] + ([""] if allow_blank else [])
-    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": values}), name=name)
+    return _field_check(
+        field,
+        models.Q(**{f"{field}__in": values}),
+        name=name,
+        message=lambda: (
+            gettext("Choose one of: %(values)s.") % {"values": ", ".join(v for v in values if v)}
+        ),
+    )
 
 
 def within(field: str, low, high, *, name: str) -> models.CheckConstraint:
     """A database check that ``field`` is null or lies in ``[low, high]``."""
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__isnull": True})
+    return _field_check(
+        field,
+        models.Q(**{f"{field}__isnull": True})
         | models.Q(**{f"{field}__gte": low, f"{field}__lte": high}),
         name=name,
+        message=lambda: (
+            gettext("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}
+        ),
     )
 
 
 def not_negative(field: str, *, name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gte": 0}),
+    return _field_check(
+        field,
+        models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__gte": 0}),
         name=name,
+        message=lambda: gettext("Must not be negative."),
     )
 
 
@@ -93,3 +119,15 @@ def money(verbose_name, **kwargs) -> models.DecimalField:
 
 def code_field() -> models.CharField:
     return models.CharField(_("code"), max_length=64, unique=True)
+
+
+def ensure_same_customer(first, second, *, field: str, message) -> None:
+    """Refuse two related records (either may be None) that belong to different customers."""
+    if first is None or second is None:
+        return
+    if None not in (first.customer_id, second.customer_id) and (
+        first.customer_id != second.customer_id
+    ):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({field: message})

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from kam.core import audit
 from kam.core.errors import ConflictError, DependencyError, NotPermitted, ValidationFailed
-from kam.core.models import AuditEntry
+from kam.core.models import CONSTRAINT_FIELDS, AuditEntry
 
 
 def _split(model: type[models.Model], data: Mapping) -> tuple[dict, dict]:
@@ -32,11 +32,22 @@ def _split(model: type[models.Model], data: Mapping) -> tuple[dict, dict]:
 
 
 def validate(instance: models.Model) -> None:
+    """Field, ``clean()`` and constraint checks; each error reported on its field."""
+    errors: dict[str, list[str]] = {}
     try:
-        instance.full_clean()
+        instance.full_clean(validate_constraints=False)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        raise ValidationFailed(_("Please correct the errors below."), errors) from exc
+    for constraint in instance._meta.constraints:
+        field, message = CONSTRAINT_FIELDS.get(constraint.name, (NON_FIELD_ERRORS, None))
+        if field in errors:
+            continue
+        try:
+            constraint.validate(type(instance), instance)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend([message()] if message else exc.messages)
+    if errors:
+        raise ValidationFailed(_("Please correct the errors below."), errors)
 
 
 def _ensure_visible(instance: models.Model, actor) -> None:

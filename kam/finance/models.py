@@ -3,7 +3,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.models import KamModel, code_field, money, not_negative, one_of
+from kam.core.models import (
+    KamModel,
+    code_field,
+    ensure_same_customer,
+    money,
+    not_negative,
+    one_of,
+)
 from kam.core.visibility import Everyone, Owner, Served, Via
 
 
@@ -90,11 +97,12 @@ class Contract(KamModel):
 
     def clean(self):
         super().clean()
-        if self.opportunity_id and self.customer_id:
-            if self.opportunity.customer_id != self.customer_id:
-                raise ValidationError(
-                    {"opportunity": _("The opportunity belongs to another customer.")}
-                )
+        ensure_same_customer(
+            self.opportunity,
+            self,
+            field="opportunity",
+            message=_("The opportunity belongs to another customer."),
+        )
 
 
 class ContractLine(KamModel):
@@ -263,8 +271,9 @@ class Expense(KamModel):
 
     def clean(self):
         super().clean()
-        if self.opportunity_id and self.customer_id:
-            if self.opportunity.customer_id != self.customer_id:
-                raise ValidationError(
-                    {"customer": _("An expense naming a deal must name that deal's customer.")}
-                )
+        ensure_same_customer(
+            self.opportunity,
+            self,
+            field="customer",
+            message=_("An expense naming a deal must name that deal's customer."),
+        )

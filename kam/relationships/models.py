@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.models import KamModel, code_field, one_of, within
+from kam.core.models import KamModel, code_field, ensure_same_customer, one_of, within
 from kam.core.visibility import Linked, Owner, Served, Via
 
 
@@ -82,10 +82,12 @@ class Contact(KamModel):
         super().clean()
         if self.reports_to_id is None:
             return
-        if self.reports_to.customer_id != self.customer_id:
-            raise ValidationError(
-                {"reports_to": _("A contact reports to someone at the same customer.")}
-            )
+        ensure_same_customer(
+            self.reports_to,
+            self,
+            field="reports_to",
+            message=_("A contact reports to someone at the same customer."),
+        )
         ancestor, seen = self.reports_to, {self.pk}
         while ancestor is not None:
             if ancestor.pk in seen:
@@ -174,11 +176,12 @@ class DecisionChainMember(KamModel):
 
     def clean(self):
         super().clean()
-        if self.contact_id and self.opportunity_id:
-            if self.contact.customer_id != self.opportunity.customer_id:
-                raise ValidationError(
-                    {"contact": _("The contact must belong to the opportunity's customer.")}
-                )
+        ensure_same_customer(
+            self.contact,
+            self.opportunity,
+            field="contact",
+            message=_("The contact must belong to the opportunity's customer."),
+        )
 
 
 class ActivityType(models.TextChoices):
@@ -267,8 +270,9 @@ class Activity(KamModel):
 
     def clean(self):
         super().clean()
-        if self.opportunity_id and self.customer_id:
-            if self.opportunity.customer_id != self.customer_id:
-                raise ValidationError(
-                    {"opportunity": _("The opportunity belongs to another customer.")}
-                )
+        ensure_same_customer(
+            self.opportunity,
+            self,
+            field="opportunity",
+            message=_("The opportunity belongs to another customer."),
+        )

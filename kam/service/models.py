@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.models import KamModel, code_field, one_of, within
+from kam.core.models import KamModel, code_field, ensure_same_customer, one_of, within
 from kam.core.visibility import Owner, Served, Via
 
 
@@ -123,5 +123,9 @@ class Survey(KamModel):
 
     def clean(self):
         super().clean()
-        if self.contact_id and self.customer_id and self.contact.customer_id != self.customer_id:
-            raise ValidationError({"contact": _("The contact belongs to another customer.")})
+        ensure_same_customer(
+            self.contact,
+            self,
+            field="contact",
+            message=_("The contact belongs to another customer."),
+        )

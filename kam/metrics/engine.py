@@ -1,0 +1,456 @@
+"""The metric families of METRICS.md, computed in the database.
+
+Each family is one SQL statement (portable: CTEs and window functions run on SQLite and
+PostgreSQL) that aggregates whole sets and returns one row per *group*: a single group for a
+scorecard, one per member for a breakdown (owner, team, region, tier, class, industry, origin).
+Metric values are then simple arithmetic on a family's aggregates (registry.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+
+from kam.core.periods import Period
+from kam.customers.models import Customer, TierHistory
+from kam.finance.models import Contract, Delivery, Expense, Payment
+from kam.metrics.config import MetricsSettings
+from kam.metrics.scope import MetricScope
+from kam.org.models import Team, User
+from kam.pipeline.models import Lead, Opportunity
+from kam.presales.models import PresalesAssignment, Rating, TimeEntry
+from kam.relationships.models import Contact, DecisionChainMember, RelationshipAssessment
+
+T = {
+    "customer": Customer._meta.db_table,
+    "tier": TierHistory._meta.db_table,
+    "contract": Contract._meta.db_table,
+    "payment": Payment._meta.db_table,
+    "delivery": Delivery._meta.db_table,
+    "expense": Expense._meta.db_table,
+    "opp": Opportunity._meta.db_table,
+    "lead": Lead._meta.db_table,
+    "time": TimeEntry._meta.db_table,
+    "assign": PresalesAssignment._meta.db_table,
+    "rating": Rating._meta.db_table,
+    "user": User._meta.db_table,
+    "team": Team._meta.db_table,
+    "contact": Contact._meta.db_table,
+    "assess": RelationshipAssessment._meta.db_table,
+    "chain": DecisionChainMember._meta.db_table,
+}
+
+FLOAT = "DOUBLE PRECISION"
+ALL = "__all__"
+
+# Dimensions a breakdown can use, per kind of record, as (SQL expression, needs owner joins).
+# `{owner}` is the owner column of the family's records; `gu`/`gt` the owner's user and team.
+_OWNER_DIMS = {
+    "org": ("'__all__'", False),
+    "owner": ("{owner}", False),
+    "team": ("gu.team_id", True),
+    "region": ("gt.region_id", True),
+}
+
+
+def _days_between(later: str, earlier: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period with the bounds a family needs: P, its comparison P', and P's last day."""
+
+    period: Period
+    comparison: Period
+
+    def params(self) -> dict:
+        return {
+            "s": self.period.start,
+            "e": self.period.end,
+            "d": self.period.last_day,
+            "qs": self.comparison.start,
+            "qe": self.comparison.end,
+            "true": True,
+        }
+
+
+class Families:
+    """Runs the family queries for one scope and one breakdown dimension."""
+
+    def __init__(self, settings: MetricsSettings, scope: MetricScope, by: str = "org"):
+        self.settings = settings
+        self.scope = scope
+        self.by = by
+
+    # --- SQL helpers -----------------------------------------------------------------------
+
+    def _in_scope(self, column: str) -> str:
+        if self.scope.user_ids is None:
+            return "1 = 1"
+        ids = ",".join(str(i) for i in sorted(self.scope.user_ids)) or "-1"
+        return f"{column} IN ({ids})"
+
+    def _group(self, owner: str, extra: dict[str, str] | None = None) -> tuple[str, str]:
+        """The group expression and the joins it needs, for records owned by ``owner``."""
+        dims = dict(_OWNER_DIMS)
+        for key, expr in (extra or {}).items():
+            dims[key] = (expr, False)
+        if self.by not in dims:
+            raise ValueError(f"breakdown by {self.by!r} does not apply here")
+        expr, joins = dims[self.by]
+        join_sql = (
+            f" LEFT JOIN {T['user']} gu ON gu.id = {owner}"
+            f" LEFT JOIN {T['team']} gt ON gt.id = gu.team_id"
+            if joins
+            else ""
+        )
+        return expr.format(owner=owner), join_sql
+
+    def _group_by(self, expr: str) -> str:
+        # Org-wide: no GROUP BY, so an empty set still yields one row of empty aggregates
+        # (and PostgreSQL refuses grouping by a constant).
+        return "" if self.by == "org" else f" GROUP BY {expr}"
+
+    def _group_select(self, expr: str) -> str:
+        return f"'{ALL}'" if self.by == "org" else expr
+
+    def _run(self, sql: str, params: dict) -> dict[object, dict[str, float | None]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [c[0] for c in cursor.description]
+            rows = cursor.fetchall()
+        result = {}
+        for row in rows:
+            values = {
+                n: (None if v is None else float(v))
+                for n, v in zip(names[1:], row[1:], strict=True)
+            }
+            result[ALL if row[0] == ALL else row[0]] = values
+        return result
+
+    def _tiers_cte(self) -> str:
+        return (
+            f"tiers AS (SELECT customer_id, tier, resource_class FROM ("
+            f" SELECT customer_id, tier, resource_class, ROW_NUMBER() OVER ("
+            f"  PARTITION BY customer_id ORDER BY effective_on DESC) AS rn"
+            f" FROM {T['tier']} WHERE effective_on <= %(d)s) z WHERE rn = 1)"
+        )
+
+    def _key_customers_cte(self) -> tuple[str, str]:
+        """CTE `k`: key accounts at P's last day inside the scope, with their group."""
+        grp, joins = self._group(
+            "c.owner_id",
+            {"tier": "t.tier", "class": "t.resource_class", "industry": "c.industry"},
+        )
+        tiers = ",".join(f"'{t}'" for t in self.settings.key_tiers)
+        return (
+            f"{self._tiers_cte()}, k AS (SELECT c.id, c.expected_annual_spend AS spend,"
+            f" t.resource_class AS cls, {grp} AS grp FROM {T['customer']} c"
+            f" JOIN tiers t ON t.customer_id = c.id{joins}"
+            f" WHERE t.tier IN ({tiers}) AND {self._in_scope('c.owner_id')})"
+        ), grp
+
+    def _output_sql(self, key: str, start: str, end: str) -> str:
+        """Output per customer (key ``customer_id``) or per rep (``owner_id``) in a range."""
+        if self.settings.output_basis == "payment":
+            return (
+                f"SELECT k2.{key} AS gid, SUM(p.amount) AS v FROM {T['payment']} p"
+                f" JOIN {T['contract']} k2 ON k2.id = p.contract_id"
+                f" WHERE k2.status <> 'cancelled' AND p.paid_on >= %({start})s"
+                f" AND p.paid_on < %({end})s GROUP BY k2.{key}"
+            )
+        return (
+            f"SELECT {key} AS gid, SUM(amount) AS v FROM {T['contract']}"
+            f" WHERE status <> 'cancelled' AND signed_on >= %({start})s"
+            f" AND signed_on < %({end})s GROUP BY {key}"
+        )
+
+    def _time_cost(self) -> str:
+        return "t.hours * COALESCE(u.hourly_cost, 0)"
+
+    def _customer_input_sql(self, start: str, end: str) -> str:
+        return (
+            f"SELECT gid, SUM(v) AS v FROM ("
+            f" SELECT COALESCE(e.customer_id, o.customer_id) AS gid, e.amount AS v"
+            f" FROM {T['expense']} e LEFT JOIN {T['opp']} o ON o.id = e.opportunity_id"
+            f" WHERE e.incurred_on >= %({start})s AND e.incurred_on < %({end})s"
+            f" UNION ALL SELECT o.customer_id AS gid, {self._time_cost()} AS v"
+            f" FROM {T['time']} t JOIN {T['opp']} o ON o.id = t.opportunity_id"
+            f" JOIN {T['user']} u ON u.id = t.user_id"
+            f" WHERE t.worked_on >= %({start})s AND t.worked_on < %({end})s) x GROUP BY gid"
+        )
+
+    def _rep_input_sql(self, start: str, end: str) -> str:
+        return (
+            f"SELECT gid, SUM(v) AS v FROM ("
+            f" SELECT e.owner_id AS gid, e.amount AS v FROM {T['expense']} e"
+            f" WHERE e.incurred_on >= %({start})s AND e.incurred_on < %({end})s"
+            f" UNION ALL SELECT o.owner_id AS gid, {self._time_cost()} AS v"
+            f" FROM {T['time']} t JOIN {T['opp']} o ON o.id = t.opportunity_id"
+            f" JOIN {T['user']} u ON u.id = t.user_id"
+            f" WHERE t.worked_on >= %({start})s AND t.worked_on < %({end})s) x GROUP BY gid"
+        )
+
+    @staticmethod
+    def _growth_aggregates(segment_filter: str = "") -> str:
+        return (
+            "COUNT(*) AS n, SUM(o_p) AS total,"
+            " SUM(CASE WHEN o_p > o_q THEN 1 ELSE 0 END) AS grew,"
+            " AVG(roi_p) AS avg_roi,"
+            " SUM(CASE WHEN roi_p IS NOT NULL AND roi_q IS NOT NULL THEN 1 ELSE 0 END)"
+            " AS roi_both,"
+            " SUM(CASE WHEN roi_p IS NOT NULL AND roi_q IS NOT NULL AND roi_p > roi_q"
+            " THEN 1 ELSE 0 END) AS roi_grew"
+        )
+
+    @staticmethod
+    def _per_entity(source: str) -> str:
+        """Output and input in P and P' per entity, and the two ROIs."""
+        return (
+            f"per AS (SELECT {source}.*,"
+            f" COALESCE(op.v, 0) AS o_p, COALESCE(oq.v, 0) AS o_q,"
+            f" COALESCE(ip.v, 0) AS i_p, COALESCE(iq.v, 0) AS i_q"
+            f" FROM {source}"
+            f" LEFT JOIN out_p op ON op.gid = {source}.id"
+            f" LEFT JOIN out_q oq ON oq.gid = {source}.id"
+            f" LEFT JOIN in_p ip ON ip.gid = {source}.id"
+            f" LEFT JOIN in_q iq ON iq.gid = {source}.id),"
+            f" r AS (SELECT per.*,"
+            f" CASE WHEN i_p <> 0 THEN CAST(o_p AS {FLOAT}) / CAST(i_p AS {FLOAT}) END AS roi_p,"
+            f" CASE WHEN i_q <> 0 THEN CAST(o_q AS {FLOAT}) / CAST(i_q AS {FLOAT}) END AS roi_q"
+            f" FROM per)"
+        )
+
+    # --- families ----------------------------------------------------------------------------
+
+    def key_accounts(self, w: Window) -> dict:
+        """ESP+ stages 1 and 3: K(P), KC(P), KAB(P) — output, growth, ROI (customer scope)."""
+        k_cte, _grp = self._key_customers_cte()
+        sql = (
+            f"WITH {k_cte},"
+            f" out_p AS ({self._output_sql('customer_id', 's', 'e')}),"
+            f" out_q AS ({self._output_sql('customer_id', 'qs', 'qe')}),"
+            f" in_p AS ({self._customer_input_sql('s', 'e')}),"
+            f" in_q AS ({self._customer_input_sql('qs', 'qe')}),"
+            f" {self._per_entity('k')}"
+            f" SELECT {self._group_select('grp')},"
+            f" {self._growth_aggregates()},"
+            f" SUM(CASE WHEN cls = 'C' THEN 1 ELSE 0 END) AS c_n,"
+            f" SUM(CASE WHEN cls = 'C' THEN o_p ELSE 0 END) AS c_total,"
+            f" SUM(CASE WHEN cls = 'C' AND o_p > o_q THEN 1 ELSE 0 END) AS c_grew,"
+            f" AVG(CASE WHEN cls = 'C' THEN roi_p END) AS c_avg_roi,"
+            f" SUM(CASE WHEN cls IN ('A', 'B') THEN 1 ELSE 0 END) AS ab_n,"
+            f" SUM(CASE WHEN cls IN ('A', 'B') THEN o_p ELSE 0 END) AS ab_total,"
+            f" AVG(CASE WHEN cls IN ('A', 'B') THEN roi_p END) AS ab_avg_roi"
+            f" FROM r{self._group_by('grp')}"
+        )
+        return self._run(sql, w.params())
+
+    def potential(self, w: Window) -> dict:
+        """ESP+ stage 4: Σ potential output of the key accounts at P's last day."""
+        k_cte, _grp = self._key_customers_cte()
+        wr, ws, wp = self.settings.potential_weights
+        sql = (
+            f"WITH {k_cte},"
+            f" la AS (SELECT contact_id, closeness, solution_acceptance, price_acceptance FROM ("
+            f"  SELECT contact_id, closeness, solution_acceptance, price_acceptance,"
+            f"  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY assessed_on DESC) AS rn"
+            f"  FROM {T['assess']} WHERE assessed_on <= %(d)s) z WHERE rn = 1),"
+            f" cs AS (SELECT ct.customer_id AS cid,"
+            f"  CAST(SUM(ct.influence * la.closeness) AS {FLOAT}) / SUM(ct.influence) AS clo,"
+            f"  CAST(SUM(ct.influence * la.solution_acceptance) AS {FLOAT}) / SUM(ct.influence)"
+            f"  AS sol,"
+            f"  CAST(SUM(ct.influence * la.price_acceptance) AS {FLOAT}) / SUM(ct.influence)"
+            f"  AS pri"
+            f"  FROM {T['contact']} ct JOIN la ON la.contact_id = ct.id GROUP BY ct.customer_id)"
+            f" SELECT {self._group_select('k.grp')}, SUM(CAST(COALESCE(k.spend, 0) AS {FLOAT})"
+            f"  * (%(wr)s * cs.clo + %(ws)s * cs.sol + %(wp)s * cs.pri) / 100) AS potential"
+            f" FROM k JOIN cs ON cs.cid = k.id{self._group_by('k.grp')}"
+        )
+        return self._run(sql, {**w.params(), "wr": wr, "ws": ws, "wp": wp})
+
+    def key_account_deals(self, w: Window) -> dict:
+        """ESP+ stage 4: conversion amounts and win rates of the key accounts' deals."""
+        k_cte, _grp = self._key_customers_cte()
+        closed = "o.status IN ('won', 'lost') AND o.closed_on >= %(s)s AND o.closed_on < %(e)s"
+        won = "o.status = 'won' AND o.closed_on >= %(s)s AND o.closed_on < %(e)s"
+        established = "o.established_on >= %(s)s AND o.established_on < %(e)s"
+        sql = (
+            f"WITH {k_cte}"
+            f" SELECT {self._group_select('k.grp')},"
+            f" SUM(CASE WHEN o.origin = 'captured' AND {established} THEN o.amount ELSE 0 END)"
+            f" AS captured,"
+            f" SUM(CASE WHEN o.origin = 'incubated' AND {established} THEN o.amount ELSE 0 END)"
+            f" AS incubated,"
+            f" SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS closed_n,"
+            f" SUM(CASE WHEN {won} THEN 1 ELSE 0 END) AS won_n,"
+            f" SUM(CASE WHEN {closed} THEN o.amount ELSE 0 END) AS closed_amount,"
+            f" SUM(CASE WHEN {won} THEN o.amount ELSE 0 END) AS won_amount"
+            f" FROM {T['opp']} o JOIN k ON k.id = o.customer_id{self._group_by('k.grp')}"
+        )
+        return self._run(sql, w.params())
+
+    def reps(self, w: Window) -> dict:
+        """ESP+ stage 2: sales reps employed during P — output, growth, ROI (rep scope)."""
+        grp, joins = self._group("u.id")
+        sql = (
+            f"WITH reps AS (SELECT u.id, {grp} AS grp FROM {T['user']} u{joins}"
+            f" WHERE u.role IN ('sales', 'kam')"
+            f" AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
+            f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}),"
+            f" out_p AS ({self._output_sql('owner_id', 's', 'e')}),"
+            f" out_q AS ({self._output_sql('owner_id', 'qs', 'qe')}),"
+            f" in_p AS ({self._rep_input_sql('s', 'e')}),"
+            f" in_q AS ({self._rep_input_sql('qs', 'qe')}),"
+            f" {self._per_entity('reps')}"
+            f" SELECT {self._group_select('grp')}, {self._growth_aggregates()} FROM r{self._group_by('grp')}"
+        )
+        return self._run(sql, w.params())
+
+    def deals(self, w: Window) -> dict:
+        """TAS+ and MCI: closed deals, cycles, won amounts, presales-supported win rates,
+        and the presales cost avoided by rejected establishment reviews (owner scope)."""
+        grp, joins = self._group("o.owner_id", {"origin": "o.origin", "industry": "c.industry"})
+        customer_join = f" JOIN {T['customer']} c ON c.id = o.customer_id" if "c." in grp else ""
+        in_p = "o.closed_on >= %(s)s AND o.closed_on < %(e)s"
+        won = f"o.status = 'won' AND {in_p}"
+        lost = f"o.status = 'lost' AND {in_p}"
+        closed = f"o.status IN ('won', 'lost') AND {in_p}"
+        supported = f"EXISTS (SELECT 1 FROM {T['assign']} a WHERE a.opportunity_id = o.id)"
+        cycle = _days_between("o.closed_on", "o.established_on")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp,"
+            f" SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS closed_n,"
+            f" SUM(CASE WHEN {won} THEN 1 ELSE 0 END) AS won_n,"
+            f" SUM(CASE WHEN {closed} THEN o.amount ELSE 0 END) AS closed_amount,"
+            f" SUM(CASE WHEN {won} THEN o.amount ELSE 0 END) AS won_amount,"
+            f" AVG(CASE WHEN {won} THEN CAST({cycle} AS {FLOAT}) END) AS cycle_won,"
+            f" AVG(CASE WHEN {lost} THEN CAST({cycle} AS {FLOAT}) END) AS cycle_lost,"
+            f" SUM(CASE WHEN {closed} AND {supported} THEN 1 ELSE 0 END) AS sup_closed_n,"
+            f" SUM(CASE WHEN {won} AND {supported} THEN 1 ELSE 0 END) AS sup_won_n,"
+            f" SUM(CASE WHEN {closed} AND {supported} THEN o.amount ELSE 0 END)"
+            f" AS sup_closed_amount,"
+            f" SUM(CASE WHEN {won} AND {supported} THEN o.amount ELSE 0 END)"
+            f" AS sup_won_amount,"
+            f" SUM(CASE WHEN o.rejected_on >= %(s)s AND o.rejected_on < %(e)s"
+            f" THEN COALESCE(o.estimated_presales_cost, 0) ELSE 0 END) AS rejected_cost"
+            f" FROM {T['opp']} o{customer_join}{joins}"
+            f" WHERE {self._in_scope('o.owner_id')}"
+            f" AND (({in_p}) OR (o.rejected_on >= %(s)s AND o.rejected_on < %(e)s))"
+            f"{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+    def leads(self, w: Window) -> dict:
+        """TAS+: presales cost avoided by disqualified leads (lead owner scope)."""
+        grp, joins = self._group("l.owner_id")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp,"
+            f" SUM(COALESCE(l.estimated_presales_cost, 0)) AS disqualified_cost"
+            f" FROM {T['lead']} l{joins} WHERE l.disqualified_on >= %(s)s"
+            f" AND l.disqualified_on < %(e)s AND {self._in_scope('l.owner_id')}"
+            f"{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+    def presales_cost(self, w: Window) -> dict:
+        """MCI: presales expenses and every time entry's cost, by the deal owner's scope
+        (a presales expense on no deal counts org-wide only)."""
+        grp, joins = self._group("o.owner_id")
+        sql = (
+            f"SELECT {self._group_select('grp')}, SUM(v) AS cost FROM ("
+            f" SELECT {grp} AS grp, e.amount AS v FROM {T['expense']} e"
+            f" LEFT JOIN {T['opp']} o ON o.id = e.opportunity_id{joins}"
+            f" WHERE e.category = 'presales' AND e.incurred_on >= %(s)s"
+            f" AND e.incurred_on < %(e)s AND {self._in_scope('o.owner_id')}"
+            f" UNION ALL SELECT {grp} AS grp, {self._time_cost()} AS v FROM {T['time']} t"
+            f" JOIN {T['opp']} o ON o.id = t.opportunity_id JOIN {T['user']} u ON u.id = t.user_id"
+            f"{joins} WHERE t.worked_on >= %(s)s AND t.worked_on < %(e)s"
+            f" AND {self._in_scope('o.owner_id')}) x{self._group_by('grp')}"
+        )
+        return self._run(sql, w.params())
+
+    def presales_hours(self, w: Window) -> dict:
+        """MCI UT numerator: confirmed hours in P of presales staff employed during P, on the
+        scope's deals."""
+        grp, joins = self._group("o.owner_id")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp, SUM(t.hours) AS hours FROM {T['time']} t"
+            f" JOIN {T['user']} u ON u.id = t.user_id JOIN {T['opp']} o ON o.id = t.opportunity_id"
+            f"{joins} WHERE t.confirmed = %(true)s AND t.worked_on >= %(s)s"
+            f" AND t.worked_on < %(e)s AND u.role = 'presales'"
+            f" AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
+            f" AND (u.left_on IS NULL OR u.left_on >= %(s)s)"
+            f" AND {self._in_scope('o.owner_id')}{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+    def presales_staff(self, w: Window) -> list[tuple[object, dt.date | None, dt.date | None]]:
+        """S(P) members inside the scope, with their group and employment dates."""
+        grp, joins = self._group("u.id")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp, u.joined_on, u.left_on FROM {T['user']} u{joins}"
+            f" WHERE u.role = 'presales' AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
+            f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, w.params())
+            return [(g, _as_date(j), _as_date(left)) for g, j, left in cursor.fetchall()]
+
+    def solution_acceptance(self, w: Window) -> dict:
+        """MCI: mean decision-chain solution acceptance at P's last day over deals active in P."""
+        grp, joins = self._group("o.owner_id", {"origin": "o.origin"})
+        sql = (
+            f"WITH la AS (SELECT contact_id, solution_acceptance FROM ("
+            f" SELECT contact_id, solution_acceptance, ROW_NUMBER() OVER ("
+            f"  PARTITION BY contact_id ORDER BY assessed_on DESC) AS rn"
+            f" FROM {T['assess']} WHERE assessed_on <= %(d)s) z WHERE rn = 1),"
+            f" ch AS (SELECT m.opportunity_id AS oid,"
+            f" CAST(SUM(m.influence * la.solution_acceptance) AS {FLOAT}) / SUM(m.influence) AS sa"
+            f" FROM {T['chain']} m JOIN la ON la.contact_id = m.contact_id"
+            f" GROUP BY m.opportunity_id)"
+            f" SELECT {self._group_select(grp)} AS grp, AVG(ch.sa) AS avg_sa, COUNT(*) AS n"
+            f" FROM {T['opp']} o JOIN ch ON ch.oid = o.id{joins}"
+            f" WHERE o.review_status = 'established' AND o.established_on < %(e)s"
+            f" AND NOT (o.status IN ('won', 'lost') AND o.closed_on < %(s)s)"
+            f" AND {self._in_scope('o.owner_id')}{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+    def ratings(self, w: Window) -> dict:
+        """MCI: mean presales rating given in P (deal owner scope)."""
+        grp, joins = self._group("o.owner_id")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp, AVG(CAST(r.score AS {FLOAT})) AS avg_rating, COUNT(*) AS n"
+            f" FROM {T['rating']} r JOIN {T['opp']} o ON o.id = r.opportunity_id{joins}"
+            f" WHERE r.rated_on >= %(s)s AND r.rated_on < %(e)s"
+            f" AND {self._in_scope('o.owner_id')}{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+    def deliveries(self, w: Window) -> dict:
+        """MCI: deliveries completed in P and their success (contract owner scope)."""
+        grp, joins = self._group("k.owner_id", {"industry": "c.industry"})
+        customer_join = f" JOIN {T['customer']} c ON c.id = k.customer_id" if "c." in grp else ""
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp, COUNT(*) AS n,"
+            f" SUM(CASE WHEN d.result = 'success' THEN 1 ELSE 0 END) AS ok,"
+            f" SUM(k.amount) AS amount,"
+            f" SUM(CASE WHEN d.result = 'success' THEN k.amount ELSE 0 END) AS ok_amount"
+            f" FROM {T['delivery']} d JOIN {T['contract']} k ON k.id = d.contract_id"
+            f"{customer_join}{joins}"
+            f" WHERE k.status <> 'cancelled' AND d.completed_on >= %(s)s"
+            f" AND d.completed_on < %(e)s AND {self._in_scope('k.owner_id')}{self._group_by(grp)}"
+        )
+        return self._run(sql, w.params())
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
