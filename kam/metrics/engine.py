@@ -308,7 +308,8 @@ class Families:
             f" in_p AS ({self._rep_input_sql('s', 'e')}),"
             f" in_q AS ({self._rep_input_sql('qs', 'qe')}),"
             f" {self._per_entity('reps')}"
-            f" SELECT {self._group_select('grp')}, {self._growth_aggregates()} FROM r{self._group_by('grp')}"
+            f" SELECT {self._group_select('grp')}, {self._growth_aggregates()}"
+            f" FROM r{self._group_by('grp')}"
         )
         return self._run(sql, w.params())
 
@@ -394,7 +395,8 @@ class Families:
         """S(P) members inside the scope, with their group and employment dates."""
         grp, joins = self._group("u.id")
         sql = (
-            f"SELECT {self._group_select(grp)} AS grp, u.joined_on, u.left_on FROM {T['user']} u{joins}"
+            f"SELECT {self._group_select(grp)} AS grp, u.joined_on, u.left_on"
+            f" FROM {T['user']} u{joins}"
             f" WHERE u.role = 'presales' AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
             f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}"
         )
@@ -426,7 +428,8 @@ class Families:
         """MCI: mean presales rating given in P (deal owner scope)."""
         grp, joins = self._group("o.owner_id")
         sql = (
-            f"SELECT {self._group_select(grp)} AS grp, AVG(CAST(r.score AS {FLOAT})) AS avg_rating, COUNT(*) AS n"
+            f"SELECT {self._group_select(grp)} AS grp,"
+            f" AVG(CAST(r.score AS {FLOAT})) AS avg_rating, COUNT(*) AS n"
             f" FROM {T['rating']} r JOIN {T['opp']} o ON o.id = r.opportunity_id{joins}"
             f" WHERE r.rated_on >= %(s)s AND r.rated_on < %(e)s"
             f" AND {self._in_scope('o.owner_id')}{self._group_by(grp)}"
