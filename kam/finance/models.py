@@ -196,6 +196,12 @@ class Delivery(KamModel):
                 | models.Q(result__in=["success", "failed"], completed_on__isnull=False),
                 name="delivery_completed_on_iff_finished",
             ),
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True)
+                | models.Q(completed_on__isnull=True)
+                | models.Q(completed_on__gte=models.F("started_on")),
+                name="delivery_completed_after_started",
+            ),
         ]
 
     def __str__(self) -> str:

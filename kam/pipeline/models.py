@@ -346,6 +346,14 @@ class Opportunity(KamModel):
                 | models.Q(closed_on__gte=models.F("established_on")),
                 name="opportunity_closed_after_established",
             ),
+            *(
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{day}__isnull": True})
+                    | models.Q(**{f"{day}__gte": models.F("created_on")}),
+                    name=f"opportunity_{day}_after_created",
+                )
+                for day in ("established_on", "rejected_on", "closed_on")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -81,6 +81,10 @@ class TimeEntry(KamModel):
             models.CheckConstraint(
                 condition=models.Q(hours__gt=0, hours__lte=24), name="time_entry_hours_range"
             ),
+            models.CheckConstraint(
+                condition=models.Q(confirmed=True) | models.Q(confirmed_by__isnull=True),
+                name="time_entry_confirmed_by_only_if_confirmed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +92,10 @@ class TimeEntry(KamModel):
 
     def clean(self):
         super().clean()
+        if self.confirmed_by_id and not self.confirmed:
+            raise ValidationError(
+                {"confirmed_by": _("Only a confirmed entry names who confirmed it.")}
+            )
         if self.hours is not None and not (0 < self.hours <= 24):
             raise ValidationError({"hours": _("Hours must be above 0 and at most 24.")})
         if self.user_id and self.worked_on and not self.user.employed_on(self.worked_on):
