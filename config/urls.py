@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("kam.web.api_urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("kam.web.auth_urls")),
     path("", include("kam.web.urls")),
 ]

@@ -26,7 +26,13 @@ def snapshot(instance: models.Model) -> dict:
     for field in instance._meta.concrete_fields:
         if field.name in exclude or field.primary_key:
             continue
-        data[field.name] = _plain(getattr(instance, field.attname))
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.DecimalField) and value is not None:
+            # As stored: "15000000" and "15000000.00" are the same amount.
+            value = decimal.Decimal(value).quantize(
+                decimal.Decimal(1).scaleb(-field.decimal_places)
+            )
+        data[field.name] = _plain(value)
     if instance.pk:
         for field in instance._meta.many_to_many:
             if field.name not in exclude:

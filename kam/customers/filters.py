@@ -15,6 +15,9 @@ class CustomerFilter(KamFilterSet):
         choices=ResourceClass.choices, label=_("resource class")
     )
     industry = django_filters.CharFilter(label=_("industry"))
+    parent = django_filters.ModelChoiceFilter(
+        queryset=visible_choices(Customer), label=_("parent company")
+    )
     ordering = django_filters.OrderingFilter(
         fields=[
             ("code", "code"),

@@ -71,9 +71,7 @@ def records(family: str, w: Window, scope: MetricScope, cfg: MetricsSettings):
         reps = _scoped(reps, "pk", scope)
         return "contracts", _output_records(w, scope, cfg, owners=reps.values("pk"))
     if family == "deals":
-        rows = Opportunity.objects.filter(
-            (_in("closed_on", w) & Q(status__in=["won", "lost"])) | _in("rejected_on", w)
-        )
+        rows = Opportunity.objects.filter(_in("closed_on", w), status__in=["won", "lost"])
         return "opportunities", _scoped(rows, "owner", scope)
     if family == "leads":
         return "leads", _scoped(Lead.objects.filter(_in("disqualified_on", w)), "owner", scope)

@@ -218,6 +218,30 @@ def previous_periods(period: Period, count: int) -> list[Period]:
     return periods
 
 
+def trends(
+    user,
+    keys: list[str],
+    *,
+    period: str,
+    count: int = 8,
+    compare: str = "yoy",
+    scope: str | None = None,
+    cfg: MetricsSettings | None = None,
+) -> dict:
+    """Several metrics over the last ``count`` periods, sharing one evaluation per period."""
+    metrics = [registry.get(k) for k in keys]
+    request = Request.build(user, period=period, compare=compare, scope=scope)
+    evaluator = Evaluator(request.scope, cfg=cfg)
+    periods = previous_periods(request.period, count)
+    windows = [window_for(p, compare) for p in periods]
+    return {
+        "periods": [p.label for p in periods],
+        "series": {
+            m.key: [_rounded(m, evaluator.values(m, w)[ALL]) for w in windows] for m in metrics
+        },
+    }
+
+
 def trend(
     user,
     key: str,
@@ -229,15 +253,9 @@ def trend(
     cfg: MetricsSettings | None = None,
 ) -> list[dict]:
     """The metric over the last ``count`` periods of the same kind (oldest first)."""
-    metric = registry.get(key)
-    request = Request.build(user, period=period, compare=compare, scope=scope)
-    evaluator = Evaluator(request.scope, cfg=cfg)
+    data = trends(user, [key], period=period, count=count, compare=compare, scope=scope, cfg=cfg)
+    request_periods = previous_periods(parse_period(period), count)
     return [
-        {
-            "period": p.label,
-            "start": p.start.isoformat(),
-            "end": p.end.isoformat(),
-            "value": _rounded(metric, evaluator.values(metric, window_for(p, compare))[ALL]),
-        }
-        for p in previous_periods(request.period, count)
+        {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "value": v}
+        for p, v in zip(request_periods, data["series"][key], strict=True)
     ]

@@ -15,6 +15,9 @@ class LeadFilter(KamFilterSet):
         queryset=visible_choices(Customer), label=_("customer")
     )
     source = django_filters.CharFilter(label=_("source"))
+    opportunity = django_filters.ModelChoiceFilter(
+        queryset=visible_choices(Opportunity), label=_("opportunity")
+    )
     created_after = django_filters.DateFilter(
         field_name="created_on", lookup_expr="gte", label=_("created from")
     )

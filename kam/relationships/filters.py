@@ -16,6 +16,9 @@ class ContactFilter(KamFilterSet):
     )
     attitude = django_filters.ChoiceFilter(choices=Attitude.choices, label=_("attitude"))
     influence = django_filters.NumberFilter(label=_("influence"))
+    reports_to = django_filters.ModelChoiceFilter(
+        queryset=visible_choices(Contact), label=_("reports to")
+    )
     ordering = django_filters.OrderingFilter(
         fields=[
             ("code", "code"),

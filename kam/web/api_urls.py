@@ -5,8 +5,8 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from kam.customers.api import routes as customer_routes
-from kam.metrics import api as metrics_api
 from kam.finance.api import routes as finance_routes
+from kam.metrics import api as metrics_api
 from kam.org.api import routes as org_routes
 from kam.pipeline.api import routes as pipeline_routes
 from kam.presales.api import routes as presales_routes

@@ -1,2 +1,16 @@
+"""The web UI. Every page lives in the ``web`` namespace (``web:customer_list``,
+``web:customer_detail`` …); each domain app keeps its own patterns in its ``urls.py``."""
+
+from django.urls import include, path
+
+from kam.web import views
+
 app_name = "web"
-urlpatterns = []
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("customers/", include("kam.customers.urls")),
+    path("contacts/", include("kam.relationships.urls")),
+    path("", include("kam.pipeline.urls")),
+    path("contracts/", include("kam.finance.urls")),
+    path("evaluation/", include("kam.metrics.urls")),
+]

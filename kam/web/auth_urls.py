@@ -1,0 +1,30 @@
+"""Sign-in, sign-out and password change, without a namespace (``LOGIN_URL = "login"``).
+
+Included from ``config/urls.py`` as ``path("accounts/", include("kam.web.auth_urls"))``.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from kam.web.forms import LoginForm
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+]
