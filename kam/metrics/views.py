@@ -8,7 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -21,23 +21,28 @@ from kam.metrics.scope import default_scope
 from kam.org.models import Region, Team, User
 
 LINES = (
-    ("ESP+", _("ESP+ customer line"), (("1", "stage1"), ("2", "stage2"), ("3", "stage3"),
+    ("ESP+", gettext_lazy("ESP+ customer line"), (("1", "stage1"), ("2", "stage2"), ("3", "stage3"),
                                        ("4", "stage4"))),
-    ("TAS+", _("TAS+ deal line"), (("deal", "deal"),)),
-    ("MCI", _("MCI support line"), (("support", "support"),)),
+    ("TAS+", gettext_lazy("TAS+ deal line"), (("deal", "deal"),)),
+    ("MCI", gettext_lazy("MCI support line"), (("support", "support"),)),
 )  # fmt: skip
 STAGE_TITLES = {
-    "1": _("Stage 1 · choosing key accounts"),
-    "2": _("Stage 2 · who owns them"),
-    "3": _("Stage 3 · strategy by resource class"),
-    "4": _("Stage 4 · account operations"),
-    "deal": _("Deal process"),
-    "support": _("Sales support"),
+    "1": gettext_lazy("Stage 1 · choosing key accounts"),
+    "2": gettext_lazy("Stage 2 · who owns them"),
+    "3": gettext_lazy("Stage 3 · strategy by resource class"),
+    "4": gettext_lazy("Stage 4 · account operations"),
+    "deal": gettext_lazy("Deal process"),
+    "support": gettext_lazy("Sales support"),
 }
 DIMENSION_LABELS = {
-    "region": _("Region"), "team": _("Team"), "owner": _("Owner"), "tier": _("Tier"),
-    "class": _("Resource class"), "industry": _("Industry"), "origin": _("Origin"),
-}  # fmt: skip
+    "region": gettext_lazy("Region"),
+    "team": gettext_lazy("Team"),
+    "owner": gettext_lazy("Owner"),
+    "tier": gettext_lazy("Tier"),
+    "class": gettext_lazy("Resource class"),
+    "industry": gettext_lazy("Industry"),
+    "origin": gettext_lazy("Origin"),
+}
 
 
 def scope_choices(user) -> list[tuple[str, str]]:

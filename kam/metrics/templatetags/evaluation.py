@@ -20,10 +20,10 @@ def metric_value(value, key: str) -> str:
     """ROI as a multiple (12.34×), shares and rates as percentages, other numbers to 0.1."""
     if value is None or value == "":
         return "—"
-    if "roi" in key:
-        return f"{value:,.2f}×"
     if any(word in key for word in ("share", "rate", "_ut")):
         return f"{value * 100:.1f}%"
+    if "roi" in key:
+        return f"{value:,.2f}×"
     return f"{value:,.1f}"
 
 
