@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -58,7 +59,7 @@ class WriteAccess(permissions.BasePermission):
     by those who can see them — the services refuse a write that would leave the writer's
     scope."""
 
-    message = _("Your role may not change this.")
+    message = gettext_lazy("Your role may not change this.")
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:

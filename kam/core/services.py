@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kam.core import audit
 from kam.core.errors import ConflictError, DependencyError, NotPermitted, ValidationFailed
 from kam.core.models import CONSTRAINT_FIELDS, AuditEntry
+from kam.core.visibility import scope_of
 
 
 def _split(model: type[models.Model], data: Mapping) -> tuple[dict, dict]:
@@ -50,11 +51,37 @@ def validate(instance: models.Model) -> None:
         raise ValidationFailed(_("Please correct the errors below."), errors)
 
 
-def _ensure_visible(instance: models.Model, actor) -> None:
+def _ensure_writable(instance: models.Model, actor, *, after: bool) -> None:
+    """The actor may change this record, and a change leaves it inside what they may change."""
     if actor is None:  # system writes (demo, import, scheduled runs)
         return
-    if not type(instance).objects.filter(pk=instance.pk).visible_to(actor).exists():
-        raise NotPermitted(_("This change would put the record outside what you may see."))
+    if not type(instance).objects.filter(pk=instance.pk).writable_by(actor).exists():
+        if after:
+            raise NotPermitted(_("This change would put the record outside what you may see."))
+        raise NotPermitted(_("You may see this record but not change it."))
+
+
+def _ensure_owner_allowed(instance: models.Model, actor, before: dict | None) -> None:
+    """Only executives and admins hand records to anyone; a manager hands them within their
+    team subtree, everyone else keeps what they own."""
+    if actor is None or scope_of(actor).sees_everything:
+        return
+    if not any(f.name == "owner" for f in instance._meta.concrete_fields):
+        return
+    owner_id = instance.owner_id
+    if before is not None and before.get("owner") == owner_id:
+        return
+    principals = scope_of(actor).principals
+    allowed = (
+        owner_id in principals
+        if isinstance(principals, list)
+        else principals.filter(pk=owner_id).exists()
+    )
+    if not allowed:
+        raise NotPermitted(
+            _("You may give records only to yourself or, as a manager, to your team."),
+            {"owner": [_("Outside your team.")]},
+        )
 
 
 @transaction.atomic
@@ -62,10 +89,11 @@ def create_record(model: type[models.Model], *, data: Mapping, actor) -> models.
     plain, m2m = _split(model, data)
     instance = model(**plain)
     validate(instance)
+    _ensure_owner_allowed(instance, actor, None)
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
-    _ensure_visible(instance, actor)
+    _ensure_writable(instance, actor, after=True)
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE,
@@ -103,16 +131,18 @@ def update_record(
             fields=conflicting,
             current_version=current.version,
         )
+    _ensure_writable(current, actor, after=False)
     before = audit.snapshot(current)
     plain, m2m = _split(model, data)
     for name, value in plain.items():
         setattr(current, name, value)
     validate(current)
+    _ensure_owner_allowed(current, actor, before)
     current.version = current.version + 1
     current.save()
     for name, values in m2m.items():
         getattr(current, name).set(values)
-    _ensure_visible(current, actor)
+    _ensure_writable(current, actor, after=True)
     changes = audit.diff(before, audit.snapshot(current))
     audit.record(actor=actor, action=AuditEntry.Action.UPDATE, instance=current, changes=changes)
     return current
@@ -136,6 +166,7 @@ def delete_record(instance: models.Model, *, actor, expected_version: int | None
             fields=changed_since(current, expected_version),
             current_version=current.version,
         )
+    _ensure_writable(current, actor, after=False)
     before = audit.snapshot(current)
     label = str(current)
     try:

@@ -12,6 +12,9 @@ Each model declares ``visibility``: a tuple of rules, any one of which makes a r
 - ``Via(path, model)``: the related record at ``path`` is itself visible;
 - ``Everyone()``: reference data that every signed-in user may read.
 
+A model may also declare ``write_visibility``, stricter rules for who may change its rows (an
+account team is changed by those who own the customer, not by its members).
+
 Everything is expressed as subqueries, so a visible set is one SQL query however it is used.
 """
 
@@ -148,14 +151,17 @@ class Everyone:
         return Q()
 
 
-def restrict(queryset: models.QuerySet, user) -> models.QuerySet:
-    """The rows of ``queryset`` that ``user`` may see."""
+def restrict(queryset: models.QuerySet, user, *, for_write: bool = False) -> models.QuerySet:
+    """The rows of ``queryset`` that ``user`` may see (or, ``for_write``, may change: a model's
+    ``write_visibility``, where it declares one, is stricter than what it shows)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     scope = scope_of(user)
     if scope.sees_everything:
         return queryset
     rules = getattr(queryset.model, "visibility", None)
+    if for_write:
+        rules = getattr(queryset.model, "write_visibility", rules)
     if rules is None:
         raise TypeError(f"{queryset.model.__name__} declares no visibility rules")
     if not rules:
@@ -171,3 +177,6 @@ def restrict(queryset: models.QuerySet, user) -> models.QuerySet:
 class VisibleQuerySet(models.QuerySet):
     def visible_to(self, user) -> VisibleQuerySet:
         return restrict(self, user)
+
+    def writable_by(self, user) -> VisibleQuerySet:
+        return restrict(self, user, for_write=True)

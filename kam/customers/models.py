@@ -65,6 +65,7 @@ class Customer(KamModel):
         Linked("customers.AccountTeamMember", "customer"),
         Linked("presales.PresalesAssignment", "opportunity__customer"),
         Linked("service.ServiceRequest", "customer", user_field="assignee"),
+        Linked("pipeline.Opportunity", "customer", user_field="owner"),
     )
 
     class Meta:
@@ -126,6 +127,8 @@ class AccountTeamMember(KamModel):
     role = models.CharField(_("role"), max_length=20, choices=TeamRole.choices)
 
     visibility = (Via("customer", "customers.Customer"),)
+    # Members do not enrol themselves or others: those who own the customer staff its team.
+    write_visibility = (Owner("customer__owner"),)
 
     class Meta:
         ordering = ["customer", "role", "user"]
@@ -170,6 +173,7 @@ class TierHistory(KamModel):
     )
 
     visibility = (Via("customer", "customers.Customer"),)
+    write_visibility = (Owner("customer__owner"),)
 
     class Meta:
         ordering = ["customer", "-effective_on"]

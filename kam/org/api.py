@@ -11,7 +11,9 @@ class UserSerializerBase(KamSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         user = self.context["request"].user
-        if not (scope_of(user).sees_everything or user.role == "manager"):
+        access = scope_of(user)
+        in_subtree = user.role == "manager" and instance.team_id in access.team_ids
+        if not (access.sees_everything or in_subtree or instance.pk == user.pk):
             data.pop("hourly_cost", None)
         return data
 

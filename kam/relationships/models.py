@@ -58,6 +58,7 @@ class Contact(KamModel):
             "contact",
             user_field="opportunity__presales_assignments__user",
         ),
+        Linked("relationships.DecisionChainMember", "contact", user_field="opportunity__owner"),
     )
 
     class Meta:

@@ -112,3 +112,59 @@ def test_two_concurrent_saves_of_the_same_version_one_wins_one_conflicts():
     assert sorted(results) == ["conflict", "saved"]
     customer.refresh_from_db()
     assert customer.version == 2
+
+
+def test_a_rep_cannot_hand_a_deal_to_another_team_but_a_manager_can_within_theirs():
+    rep = f.UserFactory(role="kam")
+    colleague = f.UserFactory(role="sales", team=rep.team)
+    manager = f.UserFactory(role="manager", team=rep.team)
+    outsider = f.UserFactory(role="sales")
+    deal = f.OpportunityFactory(customer=f.CustomerFactory(owner=rep))
+    with pytest.raises(NotPermitted) as caught:
+        services.update_record(deal, data={"owner": outsider}, actor=rep, expected_version=1)
+    assert "owner" in caught.value.errors
+    with pytest.raises(NotPermitted):
+        services.update_record(deal, data={"owner": outsider}, actor=manager, expected_version=1)
+    moved = services.update_record(
+        deal, data={"owner": colleague}, actor=manager, expected_version=1
+    )
+    assert moved.owner == colleague
+
+
+def test_account_team_members_do_not_enrol_themselves_or_others():
+    from kam.customers.models import AccountTeamMember
+
+    owner = f.UserFactory(role="kam")
+    customer = f.CustomerFactory(owner=owner)
+    presales = f.UserFactory(role="presales")
+    f.PresalesAssignmentFactory(opportunity=f.OpportunityFactory(customer=customer), user=presales)
+    assert Customer.objects.visible_to(presales).filter(pk=customer.pk).exists()
+    with pytest.raises(NotPermitted):
+        services.create_record(
+            AccountTeamMember,
+            data={"customer": customer, "user": presales, "role": "presales"},
+            actor=presales,
+        )
+    member = services.create_record(
+        AccountTeamMember,
+        data={"customer": customer, "user": presales, "role": "presales"},
+        actor=owner,
+    )
+    with pytest.raises(NotPermitted):  # now on the team, still not its staffer
+        services.delete_record(member, actor=presales)
+
+
+def test_a_deal_owner_sees_the_customer_and_the_decision_chain_of_their_deal():
+    from kam.relationships.models import Contact, DecisionChainMember
+
+    seller = f.UserFactory(role="sales")
+    customer = f.CustomerFactory()  # owned by someone else
+    deal = f.OpportunityFactory(customer=customer, owner=seller)
+    member = DecisionChainMember.objects.create(
+        opportunity=deal, contact=f.ContactFactory(customer=customer)
+    )
+    other_contact = f.ContactFactory(customer=customer)
+    assert Customer.objects.visible_to(seller).filter(pk=customer.pk).exists()
+    visible_contacts = set(Contact.objects.visible_to(seller).values_list("pk", flat=True))
+    assert visible_contacts == {member.contact_id}
+    assert other_contact.pk not in visible_contacts
