@@ -55,10 +55,16 @@ _OWNER_DIMS = {
 }
 
 
-def _days_between(later: str, earlier: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({later} - {earlier})"
-    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+def _days_between(vendor: str, later: str, earlier: str) -> str:
+    if vendor == "sqlite":
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+    return f"({later} - {earlier})"  # PostgreSQL and DuckDB: date - date is days
+
+
+def django_executor(sql: str, params: dict) -> tuple[list[str], list[tuple]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [c[0] for c in cursor.description], cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,16 @@ class Window:
 class Families:
     """Runs the family queries for one scope and one breakdown dimension."""
 
-    def __init__(self, settings: MetricsSettings, scope: MetricScope, by: str = "org"):
+    def __init__(
+        self, settings: MetricsSettings, scope: MetricScope, by: str = "org", *,
+        executor=django_executor, vendor: str | None = None,
+    ):  # fmt: skip
         self.settings = settings
         self.scope = scope
         self.by = by
+        # The benchmark runs the very same SQL on DuckDB through another executor.
+        self.execute = executor
+        self.vendor = vendor or connection.vendor
 
     # --- SQL helpers -----------------------------------------------------------------------
 
@@ -120,10 +132,7 @@ class Families:
         return f"'{ALL}'" if self.by == "org" else expr
 
     def _run(self, sql: str, params: dict) -> dict[object, dict[str, float | None]]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [c[0] for c in cursor.description]
-            rows = cursor.fetchall()
+        names, rows = self.execute(sql, params)
         result = {}
         for row in rows:
             values = {
@@ -155,49 +164,45 @@ class Families:
             f" WHERE t.tier IN ({tiers}) AND {self._in_scope('c.owner_id')})"
         ), grp
 
-    def _output_sql(self, key: str, start: str, end: str) -> str:
-        """Output per customer (key ``customer_id``) or per rep (``owner_id``) in a range."""
+    def _output_rows(self, key: str, start: str, end: str) -> str:
+        """Output records in a range, as (gid, v): by customer (``customer_id``) or by rep
+        (``owner_id``)."""
         if self.settings.output_basis == "payment":
             return (
-                f"SELECT k2.{key} AS gid, SUM(p.amount) AS v FROM {T['payment']} p"
+                f"SELECT k2.{key} AS gid, p.amount AS v FROM {T['payment']} p"
                 f" JOIN {T['contract']} k2 ON k2.id = p.contract_id"
                 f" WHERE k2.status <> 'cancelled' AND p.paid_on >= %({start})s"
-                f" AND p.paid_on < %({end})s GROUP BY k2.{key}"
+                f" AND p.paid_on < %({end})s"
             )
         return (
-            f"SELECT {key} AS gid, SUM(amount) AS v FROM {T['contract']}"
+            f"SELECT {key} AS gid, amount AS v FROM {T['contract']}"
             f" WHERE status <> 'cancelled' AND signed_on >= %({start})s"
-            f" AND signed_on < %({end})s GROUP BY {key}"
+            f" AND signed_on < %({end})s"
         )
 
     def _time_cost(self) -> str:
         return "t.hours * COALESCE(u.hourly_cost, 0)"
 
-    def _customer_input_sql(self, start: str, end: str) -> str:
-        return (
-            f"SELECT gid, SUM(v) AS v FROM ("
-            f" SELECT COALESCE(e.customer_id, o.customer_id) AS gid, e.amount AS v"
-            f" FROM {T['expense']} e LEFT JOIN {T['opp']} o ON o.id = e.opportunity_id"
-            f" WHERE e.incurred_on >= %({start})s AND e.incurred_on < %({end})s"
-            f" UNION ALL SELECT o.customer_id AS gid, {self._time_cost()} AS v"
-            f" FROM {T['time']} t JOIN {T['opp']} o ON o.id = t.opportunity_id"
-            f" JOIN {T['user']} u ON u.id = t.user_id"
-            f" WHERE t.worked_on >= %({start})s AND t.worked_on < %({end})s) x GROUP BY gid"
+    def _input_rows(self, by: str, start: str, end: str) -> str:
+        """Input records in a range, as (gid, v): expenses and time-entry costs, by customer
+        (an expense on a deal only belongs to the deal's customer) or by rep (own expenses,
+        hours on own deals)."""
+        expense_gid = "COALESCE(e.customer_id, o.customer_id)" if by == "customer" else "e.owner_id"
+        expense_join = (
+            f" LEFT JOIN {T['opp']} o ON o.id = e.opportunity_id" if by == "customer" else ""
         )
-
-    def _rep_input_sql(self, start: str, end: str) -> str:
+        time_gid = "o.customer_id" if by == "customer" else "o.owner_id"
         return (
-            f"SELECT gid, SUM(v) AS v FROM ("
-            f" SELECT e.owner_id AS gid, e.amount AS v FROM {T['expense']} e"
+            f"SELECT {expense_gid} AS gid, e.amount AS v FROM {T['expense']} e{expense_join}"
             f" WHERE e.incurred_on >= %({start})s AND e.incurred_on < %({end})s"
-            f" UNION ALL SELECT o.owner_id AS gid, {self._time_cost()} AS v"
+            f" UNION ALL SELECT {time_gid} AS gid, {self._time_cost()} AS v"
             f" FROM {T['time']} t JOIN {T['opp']} o ON o.id = t.opportunity_id"
             f" JOIN {T['user']} u ON u.id = t.user_id"
-            f" WHERE t.worked_on >= %({start})s AND t.worked_on < %({end})s) x GROUP BY gid"
+            f" WHERE t.worked_on >= %({start})s AND t.worked_on < %({end})s"
         )
 
     @staticmethod
-    def _growth_aggregates(segment_filter: str = "") -> str:
+    def _growth_aggregates() -> str:
         return (
             "COUNT(*) AS n, SUM(o_p) AS total,"
             " SUM(CASE WHEN o_p > o_q THEN 1 ELSE 0 END) AS grew,"
@@ -208,18 +213,26 @@ class Families:
             " THEN 1 ELSE 0 END) AS roi_grew"
         )
 
-    @staticmethod
-    def _per_entity(source: str) -> str:
-        """Output and input in P and P' per entity, and the two ROIs."""
+    def _per_entity(self, members: str, by: str) -> str:
+        """CTE ``r``: per member (CTE ``members`` with id, grp, cls) output and input in P and
+        P' and both ROIs. One UNION ALL of tagged contributions and one GROUP BY: no join
+        against an aggregate, which SQLite would rescan per member."""
+        key = "customer_id" if by == "customer" else "owner_id"
         return (
-            f"per AS (SELECT {source}.*,"
-            f" COALESCE(op.v, 0) AS o_p, COALESCE(oq.v, 0) AS o_q,"
-            f" COALESCE(ip.v, 0) AS i_p, COALESCE(iq.v, 0) AS i_q"
-            f" FROM {source}"
-            f" LEFT JOIN out_p op ON op.gid = {source}.id"
-            f" LEFT JOIN out_q oq ON oq.gid = {source}.id"
-            f" LEFT JOIN in_p ip ON ip.gid = {source}.id"
-            f" LEFT JOIN in_q iq ON iq.gid = {source}.id),"
+            f"contrib AS ("
+            f" SELECT id AS gid, grp, cls, 1 AS member, 0 AS o_p, 0 AS o_q, 0 AS i_p, 0 AS i_q"
+            f" FROM {members}"
+            f" UNION ALL SELECT gid, NULL, NULL, 0, v, 0, 0, 0 FROM ("
+            f"{self._output_rows(key, 's', 'e')}) op"
+            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, v, 0, 0 FROM ("
+            f"{self._output_rows(key, 'qs', 'qe')}) oq"
+            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, 0, v, 0 FROM ("
+            f"{self._input_rows(by, 's', 'e')}) ip"
+            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, 0, 0, v FROM ("
+            f"{self._input_rows(by, 'qs', 'qe')}) iq),"
+            f" per AS (SELECT gid, MAX(grp) AS grp, MAX(cls) AS cls, SUM(o_p) AS o_p,"
+            f" SUM(o_q) AS o_q, SUM(i_p) AS i_p, SUM(i_q) AS i_q FROM contrib"
+            f" WHERE gid IS NOT NULL GROUP BY gid HAVING MAX(member) = 1),"
             f" r AS (SELECT per.*,"
             f" CASE WHEN i_p <> 0 THEN CAST(o_p AS {FLOAT}) / CAST(i_p AS {FLOAT}) END AS roi_p,"
             f" CASE WHEN i_q <> 0 THEN CAST(o_q AS {FLOAT}) / CAST(i_q AS {FLOAT}) END AS roi_q"
@@ -232,12 +245,7 @@ class Families:
         """ESP+ stages 1 and 3: K(P), KC(P), KAB(P) — output, growth, ROI (customer scope)."""
         k_cte, _grp = self._key_customers_cte()
         sql = (
-            f"WITH {k_cte},"
-            f" out_p AS ({self._output_sql('customer_id', 's', 'e')}),"
-            f" out_q AS ({self._output_sql('customer_id', 'qs', 'qe')}),"
-            f" in_p AS ({self._customer_input_sql('s', 'e')}),"
-            f" in_q AS ({self._customer_input_sql('qs', 'qe')}),"
-            f" {self._per_entity('k')}"
+            f"WITH {k_cte}, {self._per_entity('k', 'customer')}"
             f" SELECT {self._group_select('grp')},"
             f" {self._growth_aggregates()},"
             f" SUM(CASE WHEN cls = 'C' THEN 1 ELSE 0 END) AS c_n,"
@@ -299,15 +307,11 @@ class Families:
         """ESP+ stage 2: sales reps employed during P — output, growth, ROI (rep scope)."""
         grp, joins = self._group("u.id")
         sql = (
-            f"WITH reps AS (SELECT u.id, {grp} AS grp FROM {T['user']} u{joins}"
+            f"WITH reps AS (SELECT u.id, {grp} AS grp, NULL AS cls FROM {T['user']} u{joins}"
             f" WHERE u.role IN ('sales', 'kam')"
             f" AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
             f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}),"
-            f" out_p AS ({self._output_sql('owner_id', 's', 'e')}),"
-            f" out_q AS ({self._output_sql('owner_id', 'qs', 'qe')}),"
-            f" in_p AS ({self._rep_input_sql('s', 'e')}),"
-            f" in_q AS ({self._rep_input_sql('qs', 'qe')}),"
-            f" {self._per_entity('reps')}"
+            f" {self._per_entity('reps', 'rep')}"
             f" SELECT {self._group_select('grp')}, {self._growth_aggregates()}"
             f" FROM r{self._group_by('grp')}"
         )
@@ -323,7 +327,7 @@ class Families:
         lost = f"o.status = 'lost' AND {in_p}"
         closed = f"o.status IN ('won', 'lost') AND {in_p}"
         supported = f"EXISTS (SELECT 1 FROM {T['assign']} a WHERE a.opportunity_id = o.id)"
-        cycle = _days_between("o.closed_on", "o.established_on")
+        cycle = _days_between(self.vendor, "o.closed_on", "o.established_on")
         sql = (
             f"SELECT {self._group_select(grp)} AS grp,"
             f" SUM(CASE WHEN {closed} THEN 1 ELSE 0 END) AS closed_n,"
@@ -400,9 +404,8 @@ class Families:
             f" WHERE u.role = 'presales' AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
             f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, w.params())
-            return [(g, _as_date(j), _as_date(left)) for g, j, left in cursor.fetchall()]
+        _names, rows = self.execute(sql, w.params())
+        return [(g, _as_date(j), _as_date(left)) for g, j, left in rows]
 
     def solution_acceptance(self, w: Window) -> dict:
         """MCI: mean decision-chain solution acceptance at P's last day over deals active in P."""

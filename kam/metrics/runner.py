@@ -49,11 +49,14 @@ def _rounded(metric: registry.Metric, value):
 class Evaluator:
     """Computes metric values for one scope, grouped by one dimension, caching families."""
 
-    def __init__(self, scope: MetricScope, *, by: str = "org", cfg: MetricsSettings | None = None):
+    def __init__(
+        self, scope: MetricScope, *, by: str = "org", cfg: MetricsSettings | None = None,
+        families: Families | None = None,
+    ):  # fmt: skip
         self.cfg = cfg or metrics_settings()
         self.scope = scope
         self.by = by
-        self.families = Families(self.cfg, scope, by)
+        self.families = families or Families(self.cfg, scope, by)
         self._cache: dict[tuple, dict] = {}
 
     def _family(self, name: str, window: Window) -> dict:
