@@ -226,9 +226,11 @@ class Target(KamModel):
 
         super().clean()
         try:
-            parse_period(self.period)
+            kind = parse_period(self.period).kind
         except ValueError as exc:
             raise ValidationError({"period": str(exc)}) from exc
+        if kind == "custom":  # targets are set per year, quarter or month (DATASET.md)
+            raise ValidationError({"period": _("Use a year (2025), quarter (2025Q3) or month.")})
         needed = {"region": self.region_id, "team": self.team_id, "user": self.user_id}
         for scope, ref in needed.items():
             if self.scope == scope and not ref:

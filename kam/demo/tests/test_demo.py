@@ -710,16 +710,16 @@ def assert_database_holds(bundle):
 
 
 @pytest.mark.django_db
-def test_loader_writes_every_row(bundle):
+def test_demo_loads_every_row_through_the_bundle_importer(bundle):
+    from kam.core.models import AuditEntry
     from kam.customers.models import Customer
-    from kam.demo.loader import load_bundle
     from kam.org.models import User
     from kam.pipeline.models import Opportunity, OpportunityCompetitor, Stage
     from kam.relationships.models import Activity
 
-    counts = load_bundle(bundle, today=DEMO_TODAY)
-    assert counts == {name: len(rows) for name, rows in bundle.items()}
+    call_command("demo", "--no-serve", stdout=io.StringIO())
     assert_database_holds(bundle)
+    assert AuditEntry.objects.filter(object_id__startswith="import:").exists()
 
     # Current tier and class from the latest record on or before the demo's today.
     tiers = _tier_at(bundle, DEMO_TODAY.isoformat())

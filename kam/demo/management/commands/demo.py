@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 import unicodedata
+from pathlib import Path
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 
+from kam.demo.accounts import enable_demo_logins
 from kam.demo.generator import DEFAULT_SEED, DEMO_PASSWORD, DEMO_TODAY, generate, write_bundle
-from kam.demo.loader import load_bundle
+from kam.exchange.importer import import_bundle
 
 # Configuration a reset keeps: it may have been set up by migrations or an administrator.
 KEEP_ON_RESET = frozenset(
@@ -140,10 +143,18 @@ class Command(BaseCommand):
                 "DATABASE_URL at another database.",
                 returncode=1,
             )
-        with transaction.atomic():
+        # One way into the database: the demo is a bundle, loaded by the bundle importer.
+        with tempfile.TemporaryDirectory(prefix="kam-demo-") as folder, transaction.atomic():
             if options["reset"]:
                 delete_domain_data(demo_usernames)
-            counts = load_bundle(bundle, today=DEMO_TODAY)
+            write_bundle(bundle, folder)
+            report = import_bundle(Path(folder), dry_run=False)
+            if report.errors:
+                raise CommandError(
+                    "The demo bundle was refused:\n" + "\n".join(report.error_lines(20))
+                )
+            enable_demo_logins(sorted(demo_usernames), DEMO_TODAY)
+        counts = {name: sum(kinds.values()) for name, kinds in report.summary.items()}
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
