@@ -389,10 +389,11 @@ def test_patch_and_delete_follow_role_and_visibility(w, route, persona, side):
     obj = refreshed(record(w, route, side))
     url = f"{API}/{route}/{obj.pk}/"
     response = client.patch(url, {"version": obj.version}, format="json")
-    if may_write and expected_visible(route, side, persona) and route in OWNER_WRITES:
-        if persona == "ps":  # an account-team member sees the team but does not staff it
-            assert response.status_code == 403, response.content[:300]
-            return
+    staffing = route in OWNER_WRITES and persona == "ps"
+    if may_write and expected_visible(route, side, persona) and staffing:
+        # an account-team member sees the team but does not staff it
+        assert response.status_code == 403, response.content[:300]
+        return
     if may_write and expected_visible(route, side, persona):
         assert response.status_code == 200, response.content[:500]
         assert refreshed(obj).version == obj.version + 1
@@ -650,6 +651,7 @@ PROBES = (
     {"scope": "user:owner"},
     {"scope": "team:N1"},
     {"scope": "region:NORTH"},
+    {"export": "csv"},  # list pages: the CSV export of the current rows
 )
 
 _KWARG_RE = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -671,6 +673,11 @@ class Page:
     @property
     def record_kwargs(self) -> tuple[str, ...]:
         return tuple(k for k in self.kwargs if k not in self.values)
+
+    @property
+    def admin_only(self) -> bool:
+        """A page for administrators only (``admin_only = True`` on the view): others get 404."""
+        return bool(getattr(self.view_class, "admin_only", False))
 
     @property
     def is_public(self) -> bool:
@@ -870,6 +877,8 @@ def test_page_shows_the_outsider_no_trace_of_hidden_records(w, web_page, north_s
         if response.status_code == 405:
             return  # POST-only: not a read door
         allowed = (200, 400, 403, 404) if params else (200,)  # a probe may be refused
+        if web_page.admin_only:
+            allowed = (404,)
         assert response.status_code in allowed, (url, params, response.status_code)
         assert not any(login_url() in hop for hop, _status in response.redirect_chain)
         assert not leaked(body_of(response), north_strings), (url, params, headers)
@@ -878,7 +887,8 @@ def test_page_shows_the_outsider_no_trace_of_hidden_records(w, web_page, north_s
 @pytest.mark.parametrize("web_page", PLAIN_PAGES, ids=repr)
 def test_page_shows_another_regions_manager_no_trace_of_hidden_records(w, web_page, north_strings):
     response = page_client(w, "mgr_s").get(web_page.url(), follow=True)
-    assert response.status_code in (200, 405), response.status_code
+    allowed = (404, 405) if web_page.admin_only else (200, 405)
+    assert response.status_code in allowed, response.status_code
     assert not leaked(body_of(response), north_strings)
 
 
@@ -886,6 +896,13 @@ def test_page_shows_another_regions_manager_no_trace_of_hidden_records(w, web_pa
 @pytest.mark.parametrize("web_page", PLAIN_PAGES, ids=repr)
 def test_page_opens_for_signed_in_users(w, web_page, persona):
     response = page_client(w, persona).get(web_page.url(), follow=True)
+    allowed = (404, 405) if web_page.admin_only else (200, 405)
+    assert response.status_code in allowed, response.status_code
+
+
+@pytest.mark.parametrize("web_page", [p for p in PLAIN_PAGES if p.admin_only], ids=repr)
+def test_admin_only_page_opens_for_admins(w, web_page):
+    response = page_client(w, "admin").get(web_page.url(), follow=True)
     assert response.status_code in (200, 405), response.status_code
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_htmx.http import HttpResponseClientRedirect
 
-from kam.core import audit
+from kam.core import audit, tabular
 from kam.core.errors import ConflictError, DependencyError, NotPermitted, ValidationFailed
 from kam.core.services import create_record, delete_record, update_record
 
@@ -89,6 +89,22 @@ class VisibleListView(VisibleQuerysetMixin, ListView):
     columns: tuple[tuple[str, str | None, str], ...] = ()
     filter_fields: tuple[str, ...] = ()
     create_url_name: str = ""
+    # ``?export=csv|xlsx``: the current filtered rows, unpaginated, as ``(header, accessor)``
+    # columns (see ``kam.core.tabular``); empty = no export.
+    export_columns: tuple[tuple[str, object], ...] = ()
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("export")
+        if fmt and self.export_columns:
+            if fmt not in tabular.FORMATS:
+                raise Http404
+            return tabular.export_response(
+                self.get_queryset(),
+                self.export_columns,
+                fmt=fmt,
+                filename=self.model._meta.model_name,
+            )
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
@@ -148,8 +164,22 @@ class VisibleListView(VisibleQuerysetMixin, ListView):
             partial_template_name=self.partial_template_name,
             create_url=reverse(self.create_url_name) if self.create_url_name else "",
             model_meta=self.model._meta,
+            export_urls=self.export_urls(),
         )
         return context
+
+    def export_urls(self) -> dict[str, str]:
+        """The list's current query with ``export=csv`` / ``export=xlsx`` (no page)."""
+        if not self.export_columns:
+            return {}
+        urls = {}
+        for fmt in tabular.FORMATS:
+            query = self.request.GET.copy()
+            for name in ("page", "page_size", "export"):
+                query.pop(name, None)
+            query["export"] = fmt
+            urls[fmt] = f"{self.request.path}?{query.urlencode()}"
+        return urls
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

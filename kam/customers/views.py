@@ -37,6 +37,16 @@ class CustomerListView(VisibleListView):
         (_("Owner"), None, "hide-sm"),
         (_("Expected annual spend"), "expected_annual_spend", "num hide-md"),
     )
+    export_columns = (
+        (_("Code"), "code"),
+        (_("Customer"), "name"),
+        (_("Tier"), "tier"),
+        (_("Resource class"), "resource_class"),
+        (_("Industry"), "industry"),
+        (_("Region"), "region"),
+        (_("Owner"), "owner"),
+        (_("Expected annual spend"), "expected_annual_spend"),
+    )
 
 
 class CustomerDetailView(VisibleDetailView):

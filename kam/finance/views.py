@@ -29,6 +29,13 @@ from kam.pipeline.models import Opportunity
 _MONEY = DecimalField(max_digits=24, decimal_places=2)
 
 
+def _margin(amount, cost):
+    """Gross margin ``(amount − cost) / amount`` as a ratio, for exports."""
+    if not amount or cost is None:
+        return None
+    return round((amount - cost) / amount, 4)
+
+
 class ContractListView(VisibleListView):
     model = Contract
     filterset_class = ContractFilter
@@ -46,6 +53,16 @@ class ContractListView(VisibleListView):
         (_("Amount"), "amount", "num"),
         (_("Gross margin"), None, "num hide-sm"),
         (_("Status"), "status", "hide-sm"),
+    )
+    export_columns = (
+        (_("Code"), "code"),
+        (_("Customer"), "customer"),
+        (_("Opportunity"), "opportunity"),
+        (_("Owner"), "owner"),
+        (_("Signed on"), "signed_on"),
+        (_("Amount"), "amount"),
+        (_("Gross margin"), lambda c: _margin(c.amount, c.cost)),
+        (_("Status"), "get_status_display"),
     )
 
 

@@ -48,10 +48,11 @@ DIMENSION_LABELS = {
 def scope_choices(user) -> list[tuple[str, str]]:
     """The scopes a viewer may pick, from widest to narrowest."""
     access = scope_of(user)
+    region_word, team_word, person_word = _("Region"), _("Team"), _("Person")
     choices: list[tuple[str, str]] = []
     if access.sees_everything:
         choices.append(("org", _("Whole company")))
-        choices += [(f"region:{r.code}", f"{_('Region')} · {r.name}") for r in Region.objects.all()]
+        choices += [(f"region:{r.code}", f"{region_word} · {r.name}") for r in Region.objects.all()]
         teams = Team.objects.all()
         users = User.objects.filter(role__in=["sales", "kam", "manager", "presales"])
     elif user.role == "manager" and user.team_id:
@@ -59,8 +60,8 @@ def scope_choices(user) -> list[tuple[str, str]]:
         users = User.objects.filter(pk__in=access.principals)
     else:
         teams, users = Team.objects.none(), User.objects.filter(pk=user.pk)
-    choices += [(f"team:{t.code}", f"{_('Team')} · {t.name}") for t in teams]
-    choices += [(f"user:{u.username}", f"{_('Person')} · {u}") for u in users.order_by("name")]
+    choices += [(f"team:{t.code}", f"{team_word} · {t.name}") for t in teams]
+    choices += [(f"user:{u.username}", f"{person_word} · {u}") for u in users.order_by("name")]
     return choices
 
 

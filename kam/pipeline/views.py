@@ -50,6 +50,18 @@ class LeadListView(VisibleListView):
         (_("Qualification"), None, "hide-md"),
         (_("Status"), "status", ""),
     )
+    export_columns = (
+        (_("Code"), "code"),
+        (_("Lead"), "title"),
+        (_("Customer"), "customer"),
+        (_("Source"), "source"),
+        (_("Owner"), "owner"),
+        (_("Created on"), "created_on"),
+        (_("Worth winning?"), "worth_winning"),
+        (_("Is it a real opportunity?"), "real_opportunity"),
+        (_("Can we compete?"), "can_compete"),
+        (_("Status"), "get_status_display"),
+    )
 
 
 class LeadDetailView(VisibleDetailView):
@@ -121,6 +133,16 @@ class OpportunityListView(VisibleListView):
         (_("Amount"), "amount", "num"),
         (_("Expected close"), None, "hide-md"),
         (_("Owner"), None, "hide-md"),
+    )
+    export_columns = (
+        (_("Code"), "code"),
+        (_("Opportunity"), "name"),
+        (_("Customer"), "customer"),
+        (_("Stage"), lambda deal: deal.stage or deal.get_review_status_display()),
+        (_("Status"), "get_status_display"),
+        (_("Amount"), "amount"),
+        (_("Expected close"), "expected_close_on"),
+        (_("Owner"), "owner"),
     )
 
 

@@ -47,6 +47,15 @@ class ContactListView(VisibleListView):
         (gettext_lazy("Attitude"), None, ""),
         (gettext_lazy("Closeness"), None, "num hide-md"),
     )
+    export_columns = (
+        (gettext_lazy("Name"), "name"),
+        (gettext_lazy("Customer"), "customer"),
+        (gettext_lazy("Title"), "title"),
+        (gettext_lazy("Decision role"), "get_decision_role_display"),
+        (gettext_lazy("Influence"), "influence"),
+        (gettext_lazy("Attitude"), "get_attitude_display"),
+        (gettext_lazy("Closeness"), "closeness"),
+    )
 
     def get_base_queryset(self):
         return super().get_base_queryset().annotate(closeness=latest_assessment("closeness"))

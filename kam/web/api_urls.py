@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from kam.customers.api import routes as customer_routes
+from kam.exchange import api as exchange_api
 from kam.finance.api import routes as finance_routes
 from kam.metrics import api as metrics_api
 from kam.org.api import routes as org_routes
@@ -31,6 +32,8 @@ for prefix, viewset in ROUTES:
 
 urlpatterns = [
     path("auth/token", ObtainAuthToken.as_view(), name="api-token"),
+    path("exchange/import", exchange_api.import_view, name="exchange-import"),
+    path("exchange/export", exchange_api.export_view, name="exchange-export"),
     path("metrics/scorecard", metrics_api.scorecard, name="metrics-scorecard"),
     path("metrics/<str:key>/breakdown", metrics_api.breakdown, name="metrics-breakdown"),
     path("metrics/<str:key>/trend", metrics_api.trend, name="metrics-trend"),

@@ -21,6 +21,7 @@ _ITEMS = (
     ),
     ("contracts", _("Contracts"), "web:contract_list", "file", SALES_ROLES | {"delivery"}),
     ("evaluation", _("Value evaluation"), "web:evaluation", "activity", SALES_ROLES | {"presales"}),
+    ("exchange", _("Import / export"), "web:exchange", "layers", {"admin"}),
 )
 
 

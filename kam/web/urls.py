@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("kam.pipeline.urls")),
     path("contracts/", include("kam.finance.urls")),
     path("evaluation/", include("kam.metrics.urls")),
+    path("data/", include("kam.exchange.urls")),
 ]

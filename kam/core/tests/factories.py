@@ -24,7 +24,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = org.Region
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"R{n}")
+    code = factory.Sequence(lambda n: f"FR{n}")
     name = factory.LazyAttribute(lambda o: f"区域{o.code}")
 
 
@@ -32,7 +32,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = org.Team
 
-    code = factory.Sequence(lambda n: f"T{n}")
+    code = factory.Sequence(lambda n: f"FT{n}")
     name = factory.LazyAttribute(lambda o: f"团队{o.code}")
     region = factory.SubFactory(RegionFactory)
 
