@@ -356,9 +356,16 @@ def load_database(folder: Path, tables: dict) -> None:
             path = folder / f"{table}.csv"
             cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
             if connection.vendor == "postgresql":
+                # An empty CSV field is NULL to COPY; non-null text columns want ''.
+                texts = [
+                    connection.ops.quote_name(f.column)
+                    for f in fields
+                    if _is_text(f) and not f.null
+                ]
+                force = f", FORCE_NOT_NULL ({', '.join(texts)})" if texts else ""
                 with (
                     cursor.cursor.copy(
-                        f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true)"
+                        f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, HEADER true{force})"
                     ) as copy,
                     path.open("rb") as handle,
                 ):
