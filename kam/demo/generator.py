@@ -21,13 +21,12 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kam.demo.bundle import COLUMNS, check_bundle, write_bundle
+from kam.demo.bundle import COLUMNS, write_bundle
 
 __all__ = [
     "DEFAULT_SEED",
     "DEMO_PASSWORD",
     "DEMO_TODAY",
-    "check_bundle",
     "generate",
     "write_bundle",
 ]
