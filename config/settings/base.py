@@ -193,6 +193,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kam@localhost")
 
+# Imports started from the web run in a background thread and report their progress.
+KAM_IMPORT_IN_BACKGROUND = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

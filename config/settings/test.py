@@ -4,6 +4,9 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Web imports run inline, so a test sees their result in the response (tests/… of
+# kam.exchange cover the background thread explicitly).
+KAM_IMPORT_IN_BACKGROUND = False
 ALLOWED_HOSTS = ["*"]
 
 # A real database file, not shared-cache memory: concurrent-write tests need SQLite's real

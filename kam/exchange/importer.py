@@ -31,7 +31,7 @@ from kam.core.models import AuditEntry
 from kam.exchange.report import BundleError, Report
 from kam.exchange.schema import BY_NAME, FILES, SCOPE_REFS, entity_model_and_key
 from kam.exchange.sources import Limits, SourceRefused, open_bundle
-from kam.exchange.validate import Context, chunks, db_path, validate
+from kam.exchange.validate import Context, chunks, db_path, step_done, validate
 from kam.exchange.values import DATE_TEXT
 
 BATCH = 5000
@@ -44,12 +44,15 @@ class _Rollback(Exception):
     pass
 
 
-def import_bundle(source, *, dry_run: bool, actor=None, limits: Limits | None = None) -> Report:
+def import_bundle(
+    source, *, dry_run: bool, actor=None, limits: Limits | None = None, progress=None
+) -> Report:
     """Validate ``source`` and, when it is valid and not ``dry_run``, write it.
 
     ``source`` is a folder, a .zip or an .xlsx path, or a seekable binary file with a name. A dry
     run performs the whole import inside a transaction that is rolled back, so its report (every
-    error, or the counts) is exactly what the import would give.
+    error, or the counts) is exactly what the import would give. ``progress(done, total, step)``
+    is called after each validation phase and each written file.
     """
     report = Report(dry_run=dry_run)
     try:
@@ -60,7 +63,7 @@ def import_bundle(source, *, dry_run: bool, actor=None, limits: Limits | None = 
         report.error_count = 1
         return report
     with bundle:
-        ctx = Context(bundle.name)
+        ctx = Context(bundle.name, progress)
         summary: dict = {}
         # Foreign keys are checked once, table by table, before commit (SQLite can switch them
         # off only outside a transaction; inside a caller's transaction they stay on).
@@ -347,6 +350,7 @@ class Writer:
             fd = self.ctx.files.get(spec.name)
             if fd is not None:
                 summary[fd.display] = self.write_file(fd)
+                step_done(self.ctx, fd.display)
         for spec in FILES:
             for check in spec.checks:
                 check.after_write(self.ctx, spec)

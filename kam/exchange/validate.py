@@ -91,9 +91,16 @@ class FileData:
         return [col for col, here in zip(self.spec.columns, self.present, strict=True) if not here]
 
 
+VALIDATION_PHASES = 7  # progress steps before writing (see validate())
+
+
 class Context:
-    def __init__(self, bundle_name: str):
+    def __init__(self, bundle_name: str, progress=None):
         self.bundle_name = bundle_name
+        # progress(done, total, step): called after each validation phase and written file.
+        self.progress = progress
+        self.steps_done = 0
+        self.steps_total = VALIDATION_PHASES
         self.files: dict[str, FileData] = {}
         self.errors: list[tuple] = []
         self.error_count = 0
@@ -613,11 +620,26 @@ def run_checks(ctx: Context) -> None:
             check.validate(ctx, fd)
 
 
+def step_done(ctx: Context, step: str) -> None:
+    ctx.steps_done += 1
+    if ctx.progress is not None:
+        ctx.progress(ctx.steps_done, ctx.steps_total, step)
+
+
 def validate(ctx: Context, bundle: Bundle) -> None:
     read_bundle(ctx, bundle)
+    # Writing reports one step per file: the total is known once the files are read.
+    ctx.steps_total = VALIDATION_PHASES + len(ctx.files)
+    step_done(ctx, "read")
     find_existing_by_code(ctx)
+    step_done(ctx, "match")
     missing = find_referenced(ctx)
+    step_done(ctx, "references")
     find_existing_by_natural_key(ctx)
+    step_done(ctx, "natural keys")
     check_references(ctx, missing)
+    step_done(ctx, "check references")
     check_cycles(ctx)
+    step_done(ctx, "cycles")
     run_checks(ctx)
+    step_done(ctx, "rules")

@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from kam.core.views import KamLoginRequiredMixin, is_htmx_fragment_request
+from kam.exchange import jobs
 from kam.exchange.exporter import ExportError, export_bundle
-from kam.exchange.importer import import_bundle
 from kam.exchange.sources import SourceRefused, open_bundle
 
-SESSION_KEY = "exchange_upload"
+SESSION_KEY = "exchange_upload"  # an upload whose dry run passed, ready to import
+SESSION_JOB = "exchange_job"  # the import (dry run or real) running for this session
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 UPLOAD_MAX_AGE = 24 * 3600  # seconds; older abandoned uploads are removed
 EXPORT_FORMATS = {
@@ -145,14 +146,14 @@ def check_source(path: Path) -> None:
 # --- pages -----------------------------------------------------------------------------------
 
 
-class ExchangeView(AdminOnlyMixin, TemplateView):
-    """The import / export page: upload → dry-run preview → import."""
+class JobResponseMixin:
+    """Start an import job for this session and answer with its progress or its result."""
 
     template_name = "exchange/exchange.html"
     partial_template_name = "exchange/partials/result.html"
 
     def get_template_names(self):
-        if self.request.method == "POST" and is_htmx_fragment_request(self.request):
+        if is_htmx_fragment_request(self.request):
             return [self.partial_template_name]
         return [self.template_name]
 
@@ -160,6 +161,43 @@ class ExchangeView(AdminOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["export_formats"] = list(EXPORT_FORMATS)
         return context
+
+    def start_job(self, token: str, path: Path, *, dry_run: bool, source_name: str):
+        self.request.session[SESSION_JOB] = {
+            "token": token, "dry_run": dry_run, "source": source_name,
+        }  # fmt: skip
+        jobs.start(path.parent, path, dry_run=dry_run, actor_id=self.request.user.pk)
+        return self.job_response()
+
+    def job_response(self):
+        job = self.request.session.get(SESSION_JOB)
+        path = upload_path(job and job["token"])
+        if path is None:
+            self.request.session.pop(SESSION_JOB, None)
+            context = self.get_context_data(
+                refused=_("There is no import running; upload the file again.")
+            )
+            return self.render_to_response(context, status=400)
+        report = jobs.result_of(path.parent)
+        if report is None:
+            context = self.get_context_data(
+                progress=jobs.progress_of(path.parent), job=job,
+            )  # fmt: skip
+            return self.render_to_response(context, status=202)
+        del self.request.session[SESSION_JOB]
+        if job["dry_run"] and report.ok:
+            self.request.session[SESSION_KEY] = job["token"]  # checked: may be imported
+        else:
+            discard_upload(job["token"])
+        context = self.get_context_data(
+            report=report, source_name=job["source"],
+            committed=report.ok and not job["dry_run"],
+        )  # fmt: skip
+        return self.render_to_response(context, status=200 if report.ok else 400)
+
+
+class ExchangeView(AdminOnlyMixin, JobResponseMixin, TemplateView):
+    """The import / export page: upload → dry-run preview → import, each with progress."""
 
     def post(self, request, *args, **kwargs):
         discard_upload(request.session.pop(SESSION_KEY, None))
@@ -173,46 +211,35 @@ class ExchangeView(AdminOnlyMixin, TemplateView):
         except SourceRefused as exc:
             discard_upload(token)
             return self.render_to_response(self.get_context_data(refused=str(exc)), status=400)
-        report = import_bundle(path, dry_run=True, actor=request.user)
-        if report.ok:
-            request.session[SESSION_KEY] = token
-        else:
-            discard_upload(token)
-        context = self.get_context_data(
-            report=report, source_name=", ".join(PurePath(f.name).name for f in files)
-        )
-        return self.render_to_response(context, status=200 if report.ok else 400)
+        source_name = ", ".join(PurePath(f.name).name for f in files)
+        return self.start_job(token, path, dry_run=True, source_name=source_name)
 
 
-class CommitView(AdminOnlyMixin, TemplateView):
+class ProgressView(AdminOnlyMixin, JobResponseMixin, TemplateView):
+    """Polled while a job runs: its progress, then its result."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        if SESSION_JOB not in request.session:  # nothing running: back to the page
+            return HttpResponseRedirect(reverse("web:exchange"))
+        return self.job_response()
+
+
+class CommitView(AdminOnlyMixin, JobResponseMixin, TemplateView):
     """Import the upload the preview checked (the one named in the session)."""
 
-    template_name = "exchange/exchange.html"
-    partial_template_name = "exchange/partials/result.html"
     http_method_names = ["post"]
-
-    def get_template_names(self):
-        if is_htmx_fragment_request(self.request):
-            return [self.partial_template_name]
-        return [self.template_name]
 
     def post(self, request, *args, **kwargs):
         token = request.session.pop(SESSION_KEY, None)
         path = upload_path(token)
         if path is None:
             context = self.get_context_data(
-                refused=_("There is no checked upload to import; upload the file again."),
-                export_formats=list(EXPORT_FORMATS),
+                refused=_("There is no checked upload to import; upload the file again.")
             )
             return self.render_to_response(context, status=400)
-        try:
-            report = import_bundle(path, dry_run=False, actor=request.user)
-        finally:
-            discard_upload(token)
-        context = self.get_context_data(
-            report=report, committed=report.ok, export_formats=list(EXPORT_FORMATS)
-        )
-        return self.render_to_response(context, status=200 if report.ok else 400)
+        return self.start_job(token, path, dry_run=False, source_name=path.name)
 
 
 def export_file(fmt: str):
