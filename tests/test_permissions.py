@@ -953,3 +953,53 @@ def test_record_page_of_the_other_side_answers_404_to_the_owner(w, web_page):
 
 def test_tags_mark_the_chains():
     assert NORTH_TAG != SOUTH_TAG and NORTH_TAG not in SOUTH_TAG
+
+
+# ---------------------------------------------------------------------------------------------
+# API endpoints outside the router (function views): each is listed here with who may use it,
+# and a new one fails the completeness check until it is.
+
+NON_ROUTER_API = {
+    # name: (method, URL)
+    "api-token": ("post", "/auth/token"),  # anonymous by design: it issues tokens
+    "exchange-import": ("post", "/exchange/import"),
+    "exchange-export": ("get", "/exchange/export?format=zip"),
+    "metrics-scorecard": ("get", "/metrics/scorecard?period=2025"),
+    "metrics-breakdown": ("get", "/metrics/tas.win_rate_count/breakdown?period=2025&by=owner"),
+    "metrics-trend": ("get", "/metrics/tas.win_rate_count/trend?period=2025"),
+    "metrics-records": ("get", "/metrics/tas.win_rate_count/records?period=2025"),
+}
+
+
+def test_every_non_router_api_endpoint_is_in_the_suite():
+    from kam.web import api_urls
+
+    names = {p.name for p in api_urls.urlpatterns if isinstance(p, URLPattern) and p.name}
+    router_names = {p.name for p in api_urls.router.urls}
+    assert names - router_names == set(NON_ROUTER_API)
+
+
+@pytest.mark.parametrize("name", sorted(set(NON_ROUTER_API) - {"api-token"}))
+def test_non_router_api_endpoint_refuses_anonymous(name):
+    method, url = NON_ROUTER_API[name]
+    response = getattr(APIClient(), method)(f"{API}{url}")
+    assert response.status_code in (401, 403), (name, response.status_code)
+
+
+@pytest.mark.parametrize("name", ["exchange-import", "exchange-export"])
+def test_exchange_api_is_for_admins_only(w, name):
+    method, url = NON_ROUTER_API[name]
+    for persona in ("owner", "mgr1", "exec"):
+        response = getattr(api(w, persona), method)(f"{API}{url}")
+        assert response.status_code == 403, (name, persona, response.status_code)
+
+
+def test_metrics_records_never_include_what_the_viewer_cannot_see(w):
+    """The outsider's records behind a figure hold none of the north side's records."""
+    body = api(w, "outsider").get(f"{API}/metrics/esp.ka_total_output/records?period=2025").json()
+    rows = body.get("results", {}).get("rows", [])
+    assert all(NORTH_TAG not in str(row) for row in rows)
+    owner_rows = api(w, "owner").get(
+        f"{API}/metrics/tas.win_rate_count/records?period=2025&page_size=1000"
+    )
+    assert owner_rows.status_code == 200
