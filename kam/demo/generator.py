@@ -740,27 +740,14 @@ class _Demo:
             self.add("regions", code=code, name=name)
         for code, _name, short in REGIONS:
             self.add("teams", code=code, name=f"{short}大区", region_code=code)
-            self.add(
-                "teams",
-                code=f"{code}-S1",
-                name=f"{short}销售一部",
-                region_code=code,
-                parent_code=code,
-            )
-            self.add(
-                "teams",
-                code=f"{code}-S2",
-                name=f"{short}销售二部",
-                region_code=code,
-                parent_code=code,
-            )
-            self.add(
-                "teams",
-                code=f"{code}-PS",
-                name=f"{short}售前技术部",
-                region_code=code,
-                parent_code=code,
-            )
+            for suffix, unit in (("S1", "销售一部"), ("S2", "销售二部"), ("PS", "售前技术部")):
+                self.add(
+                    "teams",
+                    code=f"{code}-{suffix}",
+                    name=f"{short}{unit}",
+                    region_code=code,
+                    parent_code=code,
+                )
         self.users: dict[str, _User] = {}
         for username, name, role, team, cost, joined, left in USERS:
             region = team.split("-")[0] if team else ""
