@@ -23,6 +23,7 @@ from django.db import connections
 
 from kam.exchange.exporter import export_bundle
 from kam.exchange.importer import import_bundle
+from kam.exchange.schema import BY_NAME
 
 START = dt.date(2021, 1, 1)
 SPAN_DAYS = 1600
@@ -30,10 +31,11 @@ INDUSTRIES = ("能源", "轨道交通", "制造", "电力", "化工", "冶金")
 ORIGINS = ("captured", "incubated", "other", "")
 
 
-def _writer(folder: Path, name: str, header: list[str]):
+def _writer(folder: Path, name: str):
+    """A CSV writer for one bundle file, its header the schema's columns (rows follow them)."""
     handle = (folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(BY_NAME[name].column_names)
     return handle, writer
 
 
@@ -46,24 +48,20 @@ def generate(folder: Path, *, customers: int, opportunities: int, seed: int = 7)
     days = [(START + dt.timedelta(days=n)).isoformat() for n in range(SPAN_DAYS + 400)]
 
     regions = [f"R{n:02d}" for n in range(1, 11)]
-    handle, w = _writer(folder, "regions", ["code", "name", "parent_code"])
+    handle, w = _writer(folder, "regions")
     for code in regions:
         w.writerow([code, f"区域{code}", ""])
     handle.close()
     counts["regions"] = len(regions)
 
     teams = [(f"T{n:03d}", regions[(n - 1) // 5]) for n in range(1, 51)]
-    handle, w = _writer(folder, "teams", ["code", "name", "region_code", "parent_code"])
+    handle, w = _writer(folder, "teams")
     for code, region in teams:
         w.writerow([code, f"团队{code}", region, ""])
     handle.close()
     counts["teams"] = len(teams)
 
-    handle, w = _writer(
-        folder,
-        "users",
-        ["username", "name", "role", "team_code", "email", "hourly_cost", "joined_on", "left_on"],
-    )
+    handle, w = _writer(folder, "users")
     reps = []
     w.writerow(["admin", "管理员", "admin", "", "", "", "", ""])
     for n, (team, _region) in enumerate(teams, start=1):
@@ -76,28 +74,13 @@ def generate(folder: Path, *, customers: int, opportunities: int, seed: int = 7)
     counts["users"] = 1 + len(teams) + len(reps)
 
     competitors = [f"CP{n:02d}" for n in range(1, 11)]
-    handle, w = _writer(folder, "competitors", ["code", "name", "strengths", "weaknesses"])
+    handle, w = _writer(folder, "competitors")
     for code in competitors:
         w.writerow([code, f"竞争对手{code}", "价格低", "交付慢"])
     handle.close()
     counts["competitors"] = len(competitors)
 
-    handle, w = _writer(
-        folder,
-        "customers",
-        [
-            "code",
-            "name",
-            "industry",
-            "region_code",
-            "owner_username",
-            "parent_code",
-            "expected_annual_spend",
-            "annual_category_spend",
-            "strategic_importance",
-            "created_on",
-        ],
-    )
+    handle, w = _writer(folder, "customers")
     owners = []
     for n in range(customers):
         owner = reps[rng.randrange(len(reps))][0]
@@ -120,42 +103,8 @@ def generate(folder: Path, *, customers: int, opportunities: int, seed: int = 7)
     handle.close()
     counts["customers"] = customers
 
-    handle, w = _writer(
-        folder,
-        "opportunities",
-        [
-            "code",
-            "customer_code",
-            "name",
-            "owner_username",
-            "origin",
-            "amount",
-            "created_on",
-            "review_status",
-            "established_on",
-            "rejected_on",
-            "stage",
-            "status",
-            "closed_on",
-            "estimated_presales_cost",
-            "lost_reason",
-            "competitor_codes",
-        ],
-    )
-    contracts_handle, cw = _writer(
-        folder,
-        "contracts",
-        [
-            "code",
-            "customer_code",
-            "opportunity_code",
-            "owner_username",
-            "signed_on",
-            "amount",
-            "cost",
-            "status",
-        ],
-    )
+    handle, w = _writer(folder, "opportunities")
+    contracts_handle, cw = _writer(folder, "contracts")
     contracts = 0
     for n in range(opportunities):
         c = rng.randrange(customers)
