@@ -9,7 +9,8 @@ PostgreSQL loads an empty table without its foreign keys and secondary indexes, 
 so validated) after — all inside the transaction. Foreign keys are verified before commit.
 
 The import is a system write: each file that changed leaves one audit entry summarising its
-counts. Customers' current tier and class are refreshed from the tier history.
+counts. Customers' current tier and class are refreshed from the tier history, and the data
+derived from the rows written (``kam.core.derived``) is recomputed in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ import gc
 import time
 import uuid
 from array import array
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core import derived
+from kam.core.bulk import BULK_LOAD_ROWS, bulk_load
+from kam.core.bulk import qn as _qn
 from kam.core.models import AuditEntry
 from kam.exchange.report import BundleError, Report
 from kam.exchange.schema import BY_NAME, FILES, SCOPE_REFS, entity_model_and_key
@@ -35,8 +39,6 @@ from kam.exchange.validate import Context, chunks, db_path, step_done, validate
 from kam.exchange.values import DATE_TEXT
 
 BATCH = 5000
-# From this many new rows in one table, the bulk path (see ``bulk_load``).
-BULK_LOAD_ROWS = 20_000
 SQLITE_CACHE_KIB = 64 * 1024
 
 
@@ -111,10 +113,6 @@ def validate_bundle(source, limits: Limits | None = None) -> Report:
 # --- database helpers ----------------------------------------------------------------------------
 
 
-def _qn(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 def reserve_ids(model, count: int) -> list[int] | range:
     """Ids for ``count`` new rows, taken from the table's own sequence."""
     if not count:
@@ -170,124 +168,6 @@ def insert_rows(model, columns: list[str], rows) -> None:
         _sqlite_executemany(cursor, sql, rows)
 
 
-def _check_sql(model) -> str | None:
-    """The model's CHECK constraints (model and field level) as one SQL condition, exactly as
-    the database declares them."""
-    from django.db.models import CheckConstraint
-
-    editor = connection.schema_editor()
-    parts = [
-        f"({constraint._get_check_sql(model, editor)})"
-        for constraint in model._meta.constraints
-        if isinstance(constraint, CheckConstraint)
-    ]
-    for field in model._meta.local_concrete_fields:
-        check = field.db_parameters(connection)["check"]
-        if check:
-            parts.append(f"({check})")
-    return " AND ".join(parts) or None
-
-
-def bulk_load(model, count: int):
-    """Many new rows into one table, inside the import transaction (so all or nothing)."""
-    if count >= BULK_LOAD_ROWS and connection.vendor == "sqlite":
-        return _sqlite_bulk_load(model, count)
-    if count >= BULK_LOAD_ROWS and connection.vendor == "postgresql":
-        return _postgres_bulk_load(model)
-    return nullcontext()
-
-
-@contextmanager
-def _sqlite_bulk_load(model, count: int):
-    """Insert without the secondary indexes when the table is smaller than the load (rebuilt
-    after, in one sort each), and verify CHECK constraints once over all the new rows in one
-    query instead of row by row."""
-    table = model._meta.db_table
-    pk = _qn(model._meta.pk.column)
-    condition = _check_sql(model)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), COALESCE(MAX({pk}), 0) FROM {_qn(table)}")
-        existing, last = cursor.fetchone()
-        indexes = []
-        if existing < count:
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                "AND sql IS NOT NULL",
-                [table],
-            )
-            indexes = cursor.fetchall()
-        for name, _sql in indexes:
-            cursor.execute(f"DROP INDEX {_qn(name)}")
-        if condition:
-            cursor.execute("PRAGMA ignore_check_constraints = ON")
-    try:
-        yield
-    finally:
-        if condition:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA ignore_check_constraints = OFF")
-    with connection.cursor() as cursor:
-        for _name, sql in indexes:
-            cursor.execute(sql)
-        if condition:
-            cursor.execute(
-                f"SELECT {pk} FROM {_qn(table)} WHERE {pk} > %s AND NOT ({condition}) LIMIT 10",
-                [last],
-            )
-            bad = [row[0] for row in cursor.fetchall()]
-            if bad:
-                raise IntegrityError(
-                    f"CHECK constraint failed on {table} for ids {bad} (a rule the import's "
-                    "validation does not know)"
-                )
-
-
-@contextmanager
-def _postgres_bulk_load(model):
-    """Loading an empty table (a first import): without its foreign keys and secondary
-    indexes, added back after the COPY — each foreign key then validated by one join rather
-    than a trigger per row (as pg_restore does). Until commit this locks the table and, for
-    dropping its foreign keys, the tables it refers to. A table holding rows is loaded with
-    everything in place."""
-    table = _qn(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
-        filled = cursor.fetchone()[0]
-    if filled:
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {table}")
-        return
-    with connection.cursor() as cursor:
-        # Pending checks of earlier statements must not hold the constraints we drop.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-            [table],
-        )
-        foreign_keys = cursor.fetchall()
-        cursor.execute(
-            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
-            "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
-            "AND NOT x.indisprimary AND NOT x.indisunique ORDER BY c.relname",
-            [table],
-        )
-        indexes = cursor.fetchall()
-        for name, _definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {_qn(name)}")
-        for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {_qn(name)}")
-    yield
-    with connection.cursor() as cursor:
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for name, definition in foreign_keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {_qn(name)} {definition}")
-        cursor.execute(f"ANALYZE {table}")  # the planner's figures say it is still empty
-
-
 @contextmanager
 def sqlite_cache():
     """A larger page cache while importing: index pages stay in memory."""
@@ -341,6 +221,10 @@ class Writer:
         self.ctx = ctx
         self.now = timezone.now()
         self.tables: list[str] = []  # tables written, for the foreign-key check
+        # Derived data to recompute: keys of changed rows before the change, of every row
+        # written after it.
+        self.derived = derived.Pending()
+        self.written: list[tuple] = []  # (model, ids, changed fields or None)
 
     def write(self, *, actor, source_name: str) -> dict:
         started = time.monotonic()
@@ -357,6 +241,9 @@ class Writer:
         if self.ctx.error_count:
             return summary
         self.refresh_tiers()
+        for model, ids, fields in self.written:
+            self.derived.add(model, ids, fields)
+        self.derived.apply()
         self.audit(summary, actor, source_name, time.monotonic() - started)
         return summary
 
@@ -481,6 +368,10 @@ class Writer:
 
         changed = self._changed(fd, old_positions, present_refs) if old_positions else {}
         if changed:
+            changed_ids = [fd.ids[pos] for pos in changed]
+            fields = {spec.columns[i].field_name for old in changed.values() for i in old}
+            self.derived.add(model, changed_ids, fields)
+            self.written.append((model, changed_ids, fields))
             self._update(fd, changed)
             if spec.single_key:
                 self.ctx.updated[spec.name] = {fd.ids[pos]: pos for pos in changed}
@@ -516,6 +407,7 @@ class Writer:
                 self._insert_links(
                     fd, i, col, ((pos, rows[pos][i]) for pos in new_positions), len(new_positions)
                 )
+            self.written.append((model, [ids[pos] for pos in new_positions], None))
         for i, col in present_refs:
             adds = [(pos, codes) for pos, (codes, _gone) in self._link_changes.get(i, {}).items()]
             if adds:
