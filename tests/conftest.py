@@ -26,6 +26,7 @@ from django.apps import apps
 from django.db import models, transaction
 
 from kam.core.tests import factories as f
+from kam.metrics import facts
 
 NORTH_TAG = "NQX"
 SOUTH_TAG = "SQZ"
@@ -212,6 +213,10 @@ def build_chain(tag: str, *, owner, account_member, presales, assignee, ref) -> 
     r["lone_expense"] = f.ExpenseFactory(code=f"{tag}-EXP-X", owner=owner, note=f"{tag} 差旅")
     r["lone_activity"] = f.ActivityFactory(
         code=f"{tag}-ACT-X", customer=None, owner=owner, summary=f"{tag} 电话"
+    )
+    # Built with the ORM: derive the evaluation system's facts of these rows, as writes do.
+    facts.refresh(
+        facts.Keys(customers={customer.pk}, users={owner.pk}, opportunities={opportunity.pk})
     )
     return r
 

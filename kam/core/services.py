@@ -7,7 +7,8 @@ Every write:
 - for an update, locks the row and refuses a stale ``expected_version`` with ``ConflictError``
   naming the fields others changed since;
 - must leave the record inside the actor's visibility (nobody creates what they could not see);
-- writes an audit entry with old → new values.
+- writes an audit entry with old → new values;
+- recomputes the data derived from the record (``kam.core.derived``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from kam.core import audit
+from kam.core import audit, derived
 from kam.core.errors import ConflictError, DependencyError, NotPermitted, ValidationFailed
 from kam.core.models import CONSTRAINT_FIELDS, AuditEntry
 from kam.core.visibility import scope_of
@@ -94,6 +95,7 @@ def create_record(model: type[models.Model], *, data: Mapping, actor) -> models.
     for name, values in m2m.items():
         getattr(instance, name).set(values)
     _ensure_writable(instance, actor, after=True)
+    derived.Pending().add(model, [instance.pk]).apply()
     audit.record(
         actor=actor,
         action=AuditEntry.Action.CREATE,
@@ -138,11 +140,14 @@ def update_record(
         setattr(current, name, value)
     validate(current)
     _ensure_owner_allowed(current, actor, before)
+    fields = [*audit.diff(before, audit.snapshot(current)), *m2m]
+    pending = derived.Pending().add(model, [current.pk], fields)  # as the rows are now
     current.version = current.version + 1
     current.save()
     for name, values in m2m.items():
         getattr(current, name).set(values)
     _ensure_writable(current, actor, after=True)
+    pending.add(model, [current.pk], fields).apply()
     changes = audit.diff(before, audit.snapshot(current))
     audit.record(actor=actor, action=AuditEntry.Action.UPDATE, instance=current, changes=changes)
     return current
@@ -169,6 +174,7 @@ def delete_record(instance: models.Model, *, actor, expected_version: int | None
     _ensure_writable(current, actor, after=False)
     before = audit.snapshot(current)
     label = str(current)
+    pending = derived.Pending().add(model, [current.pk])
     try:
         current.delete()
     except (ProtectedError, RestrictedError) as exc:
@@ -179,6 +185,7 @@ def delete_record(instance: models.Model, *, actor, expected_version: int | None
             _("“%(record)s” cannot be deleted: %(dependents)s depend on it.")
             % {"record": label, "dependents": _describe_dependents(objects)}
         ) from exc
+    pending.apply()
     current.pk = instance.pk
     audit.record(
         actor=actor,

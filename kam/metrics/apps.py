@@ -6,3 +6,9 @@ class MetricsConfig(AppConfig):
     name = "kam.metrics"
     label = "metrics"
     verbose_name = _("Value evaluation")
+
+    def ready(self):
+        from kam.core import derived
+        from kam.metrics.facts import MAINTAINER
+
+        derived.register(MAINTAINER)

@@ -4,6 +4,14 @@ Each family is one SQL statement (portable: CTEs and window functions run on SQL
 PostgreSQL) that aggregates whole sets and returns one row per *group*: a single group for a
 scorecard, one per member for a breakdown (owner, team, region, tier, class, industry, origin).
 Metric values are then simple arithmetic on a family's aggregates (registry.py).
+
+A family reads its records from one of two sources, with the same outer aggregation:
+
+- the facts (models.py, kept current by the write path): flows summed per customer or user and
+  quarter or year, used when the period and its comparison fall on quarter boundaries; tier and
+  relationship-score spans, used for every as-of date;
+- the raw records, for any other period, for breakdowns the facts do not carry (deals by origin
+  or industry), and on DuckDB (the benchmark's reference, which has no facts).
 """
 
 from __future__ import annotations
@@ -11,12 +19,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 from kam.core.periods import Period
 from kam.customers.models import Customer, TierHistory
 from kam.finance.models import Contract, Delivery, Expense, Payment
 from kam.metrics.config import MetricsSettings
+from kam.metrics.models import (
+    CustomerPeriodFact,
+    CustomerRelationshipSpan,
+    OpportunityRelationshipSpan,
+    TierSpan,
+    UserPeriodFact,
+)
 from kam.metrics.scope import MetricScope
 from kam.org.models import Team, User
 from kam.pipeline.models import Lead, Opportunity
@@ -40,6 +55,11 @@ T = {
     "contact": Contact._meta.db_table,
     "assess": RelationshipAssessment._meta.db_table,
     "chain": DecisionChainMember._meta.db_table,
+    "customer_fact": CustomerPeriodFact._meta.db_table,
+    "user_fact": UserPeriodFact._meta.db_table,
+    "tier_span": TierSpan._meta.db_table,
+    "customer_span": CustomerRelationshipSpan._meta.db_table,
+    "opportunity_span": OpportunityRelationshipSpan._meta.db_table,
 }
 
 FLOAT = "DOUBLE PRECISION"
@@ -61,8 +81,17 @@ def _days_between(vendor: str, later: str, earlier: str) -> str:
     return f"({later} - {earlier})"  # PostgreSQL and DuckDB: date - date is days
 
 
+def analytical(cursor, work_mem: str = "64MB") -> None:
+    """PostgreSQL, for the rest of the transaction: memory for a family's sorts and hashes
+    (the 4 MB default spills them to disk) and no JIT (it costs more than these queries)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+        cursor.execute("SET LOCAL jit = off")
+
+
 def django_executor(sql: str, params: dict) -> tuple[list[str], list[tuple]]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        analytical(cursor)
         cursor.execute(sql, params)
         return [c[0] for c in cursor.description], cursor.fetchall()
 
@@ -73,6 +102,15 @@ class Window:
 
     period: Period
     comparison: Period
+
+    def grain(self) -> str | None:
+        """The fact grain covering P and P' exactly: ``Y``, ``Q``, or ``None`` (raw records)."""
+        bounds = (self.period.start, self.period.end, self.comparison.start, self.comparison.end)
+        if all(b.day == 1 and b.month == 1 for b in bounds):
+            return "Y"
+        if all(b.day == 1 and b.month in (1, 4, 7, 10) for b in bounds):
+            return "Q"
+        return None
 
     def params(self) -> dict:
         return {
@@ -90,14 +128,26 @@ class Families:
 
     def __init__(
         self, settings: MetricsSettings, scope: MetricScope, by: str = "org", *,
-        executor=django_executor, vendor: str | None = None,
+        executor=django_executor, vendor: str | None = None, facts: bool = True,
     ):  # fmt: skip
         self.settings = settings
         self.scope = scope
         self.by = by
-        # The benchmark runs the very same SQL on DuckDB through another executor.
+        # The benchmark runs the raw-record SQL on DuckDB through another executor.
         self.execute = executor
         self.vendor = vendor or connection.vendor
+        self.facts = facts and self.vendor != "duckdb"
+
+    def _grain(self, w: Window, *, dims: frozenset = frozenset()) -> str | None:
+        """The fact grain for this window, or ``None`` to read the raw records (also when the
+        breakdown needs a dimension the facts do not carry)."""
+        if not self.facts or self.by in dims:
+            return None
+        return w.grain()
+
+    @staticmethod
+    def _fact_period(alias: str, start: str, end: str) -> str:
+        return f"{alias}.period_start >= %({start})s AND {alias}.period_start < %({end})s"
 
     # --- SQL helpers -----------------------------------------------------------------------
 
@@ -143,6 +193,11 @@ class Families:
         return result
 
     def _tiers_cte(self) -> str:
+        if self.facts:
+            return (
+                f"tiers AS (SELECT customer_id, tier, resource_class FROM {T['tier_span']}"
+                f" WHERE starts_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s))"
+            )
         return (
             f"tiers AS (SELECT customer_id, tier, resource_class FROM ("
             f" SELECT customer_id, tier, resource_class, ROW_NUMBER() OVER ("
@@ -213,23 +268,42 @@ class Families:
             " THEN 1 ELSE 0 END) AS roi_grew"
         )
 
-    def _per_entity(self, members: str, by: str) -> str:
+    def _flows(self, by: str, w: Window) -> str:
+        """Rows of (gid, o_p, o_q, i_p, i_q): output and input in P and P' of customers
+        (``by="customer"``) or reps, from the facts or the raw records."""
+        grain = self._grain(w)
+        if grain:
+            table = T["customer_fact" if by == "customer" else "user_fact"]
+            gid = "customer_id" if by == "customer" else "user_id"
+            out = f"output_{self.settings.output_basis}"
+            in_p, in_q = self._fact_period("f", "s", "e"), self._fact_period("f", "qs", "qe")
+            return (
+                f"SELECT f.{gid} AS gid,"
+                f" CASE WHEN {in_p} THEN f.{out} ELSE 0 END AS o_p,"
+                f" CASE WHEN {in_q} THEN f.{out} ELSE 0 END AS o_q,"
+                f" CASE WHEN {in_p} THEN f.input ELSE 0 END AS i_p,"
+                f" CASE WHEN {in_q} THEN f.input ELSE 0 END AS i_q"
+                f" FROM {table} f WHERE f.grain = '{grain}' AND (({in_p}) OR ({in_q}))"
+            )
+        key = "customer_id" if by == "customer" else "owner_id"
+        return (
+            f"SELECT gid, v AS o_p, 0 AS o_q, 0 AS i_p, 0 AS i_q FROM ("
+            f"{self._output_rows(key, 's', 'e')}) op"
+            f" UNION ALL SELECT gid, 0, v, 0, 0 FROM ({self._output_rows(key, 'qs', 'qe')}) oq"
+            f" UNION ALL SELECT gid, 0, 0, v, 0 FROM ({self._input_rows(by, 's', 'e')}) ip"
+            f" UNION ALL SELECT gid, 0, 0, 0, v FROM ({self._input_rows(by, 'qs', 'qe')}) iq"
+        )
+
+    def _per_entity(self, members: str, by: str, w: Window) -> str:
         """CTE ``r``: per member (CTE ``members`` with id, grp, cls) output and input in P and
         P' and both ROIs. One UNION ALL of tagged contributions and one GROUP BY: no join
         against an aggregate, which SQLite would rescan per member."""
-        key = "customer_id" if by == "customer" else "owner_id"
         return (
             f"contrib AS ("
             f" SELECT id AS gid, grp, cls, 1 AS member, 0 AS o_p, 0 AS o_q, 0 AS i_p, 0 AS i_q"
             f" FROM {members}"
-            f" UNION ALL SELECT gid, NULL, NULL, 0, v, 0, 0, 0 FROM ("
-            f"{self._output_rows(key, 's', 'e')}) op"
-            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, v, 0, 0 FROM ("
-            f"{self._output_rows(key, 'qs', 'qe')}) oq"
-            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, 0, v, 0 FROM ("
-            f"{self._input_rows(by, 's', 'e')}) ip"
-            f" UNION ALL SELECT gid, NULL, NULL, 0, 0, 0, 0, v FROM ("
-            f"{self._input_rows(by, 'qs', 'qe')}) iq),"
+            f" UNION ALL SELECT gid, NULL, NULL, 0, o_p, o_q, i_p, i_q"
+            f" FROM ({self._flows(by, w)}) fl),"
             f" per AS (SELECT gid, MAX(grp) AS grp, MAX(cls) AS cls, SUM(o_p) AS o_p,"
             f" SUM(o_q) AS o_q, SUM(i_p) AS i_p, SUM(i_q) AS i_q FROM contrib"
             f" WHERE gid IS NOT NULL GROUP BY gid HAVING MAX(member) = 1),"
@@ -245,7 +319,7 @@ class Families:
         """ESP+ stages 1 and 3: K(P), KC(P), KAB(P) — output, growth, ROI (customer scope)."""
         k_cte, _grp = self._key_customers_cte()
         sql = (
-            f"WITH {k_cte}, {self._per_entity('k', 'customer')}"
+            f"WITH {k_cte}, {self._per_entity('k', 'customer', w)}"
             f" SELECT {self._group_select('grp')},"
             f" {self._growth_aggregates()},"
             f" SUM(CASE WHEN cls = 'C' THEN 1 ELSE 0 END) AS c_n,"
@@ -259,23 +333,46 @@ class Families:
         )
         return self._run(sql, w.params())
 
+    def _latest_scores_cte(self, name: str, columns: tuple[str, ...]) -> str:
+        """CTE ``name``: each contact's latest assessment on or before P's last day."""
+        cols = ", ".join(columns)
+        return (
+            f"{name} AS (SELECT contact_id, {cols} FROM ("
+            f" SELECT contact_id, {cols},"
+            f" ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY assessed_on DESC) AS rn"
+            f" FROM {T['assess']} WHERE assessed_on <= %(d)s) z WHERE rn = 1)"
+        )
+
+    @staticmethod
+    def _span_at(table: str) -> str:
+        return f"{table} WHERE starts_on <= %(d)s AND (ends_on IS NULL OR ends_on > %(d)s)"
+
     def potential(self, w: Window) -> dict:
         """ESP+ stage 4: Σ potential output of the key accounts at P's last day."""
         k_cte, _grp = self._key_customers_cte()
         wr, ws, wp = self.settings.potential_weights
+        if self.facts:
+            scores = (
+                f"cs AS (SELECT customer_id AS cid, closeness AS clo, solution_acceptance AS sol,"
+                f" price_acceptance AS pri FROM {self._span_at(T['customer_span'])})"
+            )
+        else:
+            weighted = ", ".join(
+                f"CAST(SUM(ct.influence * la.{c}) AS {FLOAT}) / SUM(ct.influence) AS {alias}"
+                for c, alias in (
+                    ("closeness", "clo"),
+                    ("solution_acceptance", "sol"),
+                    ("price_acceptance", "pri"),
+                )
+            )
+            scores = (
+                f"{self._latest_scores_cte('la', _SCORES)},"
+                f" cs AS (SELECT ct.customer_id AS cid, {weighted}"
+                f" FROM {T['contact']} ct JOIN la ON la.contact_id = ct.id"
+                f" GROUP BY ct.customer_id)"
+            )
         sql = (
-            f"WITH {k_cte},"
-            f" la AS (SELECT contact_id, closeness, solution_acceptance, price_acceptance FROM ("
-            f"  SELECT contact_id, closeness, solution_acceptance, price_acceptance,"
-            f"  ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY assessed_on DESC) AS rn"
-            f"  FROM {T['assess']} WHERE assessed_on <= %(d)s) z WHERE rn = 1),"
-            f" cs AS (SELECT ct.customer_id AS cid,"
-            f"  CAST(SUM(ct.influence * la.closeness) AS {FLOAT}) / SUM(ct.influence) AS clo,"
-            f"  CAST(SUM(ct.influence * la.solution_acceptance) AS {FLOAT}) / SUM(ct.influence)"
-            f"  AS sol,"
-            f"  CAST(SUM(ct.influence * la.price_acceptance) AS {FLOAT}) / SUM(ct.influence)"
-            f"  AS pri"
-            f"  FROM {T['contact']} ct JOIN la ON la.contact_id = ct.id GROUP BY ct.customer_id)"
+            f"WITH {k_cte}, {scores}"
             f" SELECT {self._group_select('k.grp')}, SUM(CAST(COALESCE(k.spend, 0) AS {FLOAT})"
             f"  * (%(wr)s * cs.clo + %(ws)s * cs.sol + %(wp)s * cs.pri) / 100) AS potential"
             f" FROM k JOIN cs ON cs.cid = k.id{self._group_by('k.grp')}"
@@ -285,6 +382,19 @@ class Families:
     def key_account_deals(self, w: Window) -> dict:
         """ESP+ stage 4: conversion amounts and win rates of the key accounts' deals."""
         k_cte, _grp = self._key_customers_cte()
+        grain = self._grain(w)
+        if grain:
+            sql = (
+                f"WITH {k_cte}"
+                f" SELECT {self._group_select('k.grp')},"
+                f" SUM(f.captured_amount) AS captured, SUM(f.incubated_amount) AS incubated,"
+                f" SUM(f.closed_count) AS closed_n, SUM(f.won_count) AS won_n,"
+                f" SUM(f.closed_amount) AS closed_amount, SUM(f.won_amount) AS won_amount"
+                f" FROM k LEFT JOIN {T['customer_fact']} f ON f.customer_id = k.id"
+                f" AND f.grain = '{grain}' AND {self._fact_period('f', 's', 'e')}"
+                f"{self._group_by('k.grp')}"
+            )
+            return self._run(sql, w.params())
         closed = "o.status IN ('won', 'lost') AND o.closed_on >= %(s)s AND o.closed_on < %(e)s"
         won = "o.status = 'won' AND o.closed_on >= %(s)s AND o.closed_on < %(e)s"
         established = "o.established_on >= %(s)s AND o.established_on < %(e)s"
@@ -299,7 +409,7 @@ class Families:
             f" SUM(CASE WHEN {won} THEN 1 ELSE 0 END) AS won_n,"
             f" SUM(CASE WHEN {closed} THEN o.amount ELSE 0 END) AS closed_amount,"
             f" SUM(CASE WHEN {won} THEN o.amount ELSE 0 END) AS won_amount"
-            f" FROM {T['opp']} o JOIN k ON k.id = o.customer_id{self._group_by('k.grp')}"
+            f" FROM k LEFT JOIN {T['opp']} o ON o.customer_id = k.id{self._group_by('k.grp')}"
         )
         return self._run(sql, w.params())
 
@@ -311,15 +421,46 @@ class Families:
             f" WHERE u.role IN ('sales', 'kam')"
             f" AND (u.joined_on IS NULL OR u.joined_on <= %(d)s)"
             f" AND (u.left_on IS NULL OR u.left_on >= %(s)s) AND {self._in_scope('u.id')}),"
-            f" {self._per_entity('reps', 'rep')}"
+            f" {self._per_entity('reps', 'rep', w)}"
             f" SELECT {self._group_select('grp')}, {self._growth_aggregates()}"
             f" FROM r{self._group_by('grp')}"
+        )
+        return self._run(sql, w.params())
+
+    def _user_facts(self, w: Window, grain: str, aggregates: str, counted: str) -> dict:
+        """A family's aggregates over the user facts of P, grouped by the user's dimension.
+        Only rows where ``counted`` holds (the family's records occur) make a group, as a
+        group of the raw-record query is made by the records it counts."""
+        grp, joins = self._group("f.user_id")
+        sql = (
+            f"SELECT {self._group_select(grp)} AS grp, {aggregates}"
+            f" FROM {T['user_fact']} f{joins} WHERE f.grain = '{grain}'"
+            f" AND {self._fact_period('f', 's', 'e')} AND ({counted})"
+            f" AND {self._in_scope('f.user_id')}{self._group_by(grp)}"
         )
         return self._run(sql, w.params())
 
     def deals(self, w: Window) -> dict:
         """TAS+ and MCI: closed deals, cycles, won amounts, presales-supported win rates,
         and the presales cost avoided by rejected establishment reviews (owner scope)."""
+        grain = self._grain(w, dims=_DEAL_DIMS)
+        if grain:
+            return self._user_facts(
+                w,
+                grain,
+                "SUM(f.closed_count) AS closed_n, SUM(f.won_count) AS won_n,"
+                " SUM(f.closed_amount) AS closed_amount, SUM(f.won_amount) AS won_amount,"
+                f" CAST(SUM(f.won_cycle_days) AS {FLOAT}) / NULLIF(SUM(f.won_count), 0)"
+                " AS cycle_won,"
+                f" CAST(SUM(f.lost_cycle_days) AS {FLOAT})"
+                " / NULLIF(SUM(f.closed_count) - SUM(f.won_count), 0) AS cycle_lost,"
+                " SUM(f.supported_closed_count) AS sup_closed_n,"
+                " SUM(f.supported_won_count) AS sup_won_n,"
+                " SUM(f.supported_closed_amount) AS sup_closed_amount,"
+                " SUM(f.supported_won_amount) AS sup_won_amount,"
+                " SUM(f.rejected_cost) AS rejected_cost",
+                "f.closed_count > 0 OR f.rejected_count > 0",
+            )
         grp, joins = self._group("o.owner_id", {"origin": "o.origin", "industry": "c.industry"})
         customer_join = f" JOIN {T['customer']} c ON c.id = o.customer_id" if "c." in grp else ""
         in_p = "o.closed_on >= %(s)s AND o.closed_on < %(e)s"
@@ -353,6 +494,14 @@ class Families:
 
     def leads(self, w: Window) -> dict:
         """TAS+: presales cost avoided by disqualified leads (lead owner scope)."""
+        grain = self._grain(w)
+        if grain:
+            return self._user_facts(
+                w,
+                grain,
+                "SUM(f.disqualified_cost) AS disqualified_cost",
+                "f.disqualified_count > 0",
+            )
         grp, joins = self._group("l.owner_id")
         sql = (
             f"SELECT {self._group_select(grp)} AS grp,"
@@ -366,6 +515,11 @@ class Families:
     def presales_cost(self, w: Window) -> dict:
         """MCI: presales expenses and every time entry's cost, by the deal owner's scope
         (a presales expense on no deal counts org-wide only)."""
+        grain = self._grain(w)
+        if grain:
+            return self._user_facts(
+                w, grain, "SUM(f.presales_cost) AS cost", "f.presales_cost_count > 0"
+            )
         grp, joins = self._group("o.owner_id")
         sql = (
             f"SELECT {self._group_select('grp')}, SUM(v) AS cost FROM ("
@@ -382,7 +536,13 @@ class Families:
 
     def presales_hours(self, w: Window) -> dict:
         """MCI UT numerator: confirmed hours in P of presales staff employed during P, on the
-        scope's deals."""
+        scope's deals. (In the facts: confirmed hours of presales staff — an entry lies within
+        its person's employment, so a person with hours in P was employed during P.)"""
+        grain = self._grain(w)
+        if grain:
+            return self._user_facts(
+                w, grain, "SUM(f.presales_hours) AS hours", "f.presales_hours_count > 0"
+            )
         grp, joins = self._group("o.owner_id")
         sql = (
             f"SELECT {self._group_select(grp)} AS grp, SUM(t.hours) AS hours FROM {T['time']} t"
@@ -410,15 +570,21 @@ class Families:
     def solution_acceptance(self, w: Window) -> dict:
         """MCI: mean decision-chain solution acceptance at P's last day over deals active in P."""
         grp, joins = self._group("o.owner_id", {"origin": "o.origin"})
+        if self.facts:
+            chains = (
+                f"ch AS (SELECT opportunity_id AS oid, solution_acceptance AS sa"
+                f" FROM {self._span_at(T['opportunity_span'])})"
+            )
+        else:
+            chains = (
+                f"{self._latest_scores_cte('la', ('solution_acceptance',))},"
+                f" ch AS (SELECT m.opportunity_id AS oid,"
+                f" CAST(SUM(m.influence * la.solution_acceptance) AS {FLOAT}) / SUM(m.influence)"
+                f" AS sa FROM {T['chain']} m JOIN la ON la.contact_id = m.contact_id"
+                f" GROUP BY m.opportunity_id)"
+            )
         sql = (
-            f"WITH la AS (SELECT contact_id, solution_acceptance FROM ("
-            f" SELECT contact_id, solution_acceptance, ROW_NUMBER() OVER ("
-            f"  PARTITION BY contact_id ORDER BY assessed_on DESC) AS rn"
-            f" FROM {T['assess']} WHERE assessed_on <= %(d)s) z WHERE rn = 1),"
-            f" ch AS (SELECT m.opportunity_id AS oid,"
-            f" CAST(SUM(m.influence * la.solution_acceptance) AS {FLOAT}) / SUM(m.influence) AS sa"
-            f" FROM {T['chain']} m JOIN la ON la.contact_id = m.contact_id"
-            f" GROUP BY m.opportunity_id)"
+            f"WITH {chains}"
             f" SELECT {self._group_select(grp)} AS grp, AVG(ch.sa) AS avg_sa, COUNT(*) AS n"
             f" FROM {T['opp']} o JOIN ch ON ch.oid = o.id{joins}"
             f" WHERE o.review_status = 'established' AND o.established_on < %(e)s"
@@ -429,6 +595,15 @@ class Families:
 
     def ratings(self, w: Window) -> dict:
         """MCI: mean presales rating given in P (deal owner scope)."""
+        grain = self._grain(w)
+        if grain:
+            return self._user_facts(
+                w,
+                grain,
+                f"CAST(SUM(f.rating_sum) AS {FLOAT}) / NULLIF(SUM(f.rating_count), 0)"
+                " AS avg_rating, SUM(f.rating_count) AS n",
+                "f.rating_count > 0",
+            )
         grp, joins = self._group("o.owner_id")
         sql = (
             f"SELECT {self._group_select(grp)} AS grp,"
@@ -441,6 +616,16 @@ class Families:
 
     def deliveries(self, w: Window) -> dict:
         """MCI: deliveries completed in P and their success (contract owner scope)."""
+        grain = self._grain(w, dims=frozenset({"industry"}))
+        if grain:
+            return self._user_facts(
+                w,
+                grain,
+                "SUM(f.delivery_count) AS n, SUM(f.delivery_success_count) AS ok,"
+                " SUM(f.delivery_amount) AS amount,"
+                " SUM(f.delivery_success_amount) AS ok_amount",
+                "f.delivery_count > 0",
+            )
         grp, joins = self._group("k.owner_id", {"industry": "c.industry"})
         customer_join = f" JOIN {T['customer']} c ON c.id = k.customer_id" if "c." in grp else ""
         sql = (
@@ -454,6 +639,11 @@ class Families:
             f" AND d.completed_on < %(e)s AND {self._in_scope('k.owner_id')}{self._group_by(grp)}"
         )
         return self._run(sql, w.params())
+
+
+_SCORES = ("closeness", "solution_acceptance", "price_acceptance")
+# Breakdowns of deal results the user facts do not carry (they read the raw records).
+_DEAL_DIMS = frozenset({"origin", "industry"})
 
 
 def _as_date(value) -> dt.date | None:

@@ -51,12 +51,13 @@ class Evaluator:
 
     def __init__(
         self, scope: MetricScope, *, by: str = "org", cfg: MetricsSettings | None = None,
-        families: Families | None = None,
+        families: Families | None = None, facts: bool = True,
     ):  # fmt: skip
         self.cfg = cfg or metrics_settings()
         self.scope = scope
         self.by = by
-        self.families = families or Families(self.cfg, scope, by)
+        # ``facts=False`` reads the raw records only: the reference the facts are checked by.
+        self.families = families or Families(self.cfg, scope, by, facts=facts)
         self._cache: dict[tuple, dict] = {}
 
     def _family(self, name: str, window: Window) -> dict:
@@ -147,10 +148,11 @@ def scorecard(
     cfg: MetricsSettings | None = None,
     keys: list[str] | None = None,
     language: str | None = None,
+    facts: bool = True,
 ) -> list[dict]:
     """Every metric (or ``keys``) for P and P': the rows of METRICS.md §5."""
     request = Request.build(user, period=period, compare=compare, scope=scope)
-    evaluator = Evaluator(request.scope, cfg=cfg)
+    evaluator = Evaluator(request.scope, cfg=cfg, facts=facts)
     current_w = window_for(request.period, compare)
     previous_w = window_for(current_w.comparison, compare)
     metrics = [registry.get(k) for k in keys] if keys else registry.METRICS
@@ -177,6 +179,7 @@ def breakdown(
     scope: str | None = None,
     cfg: MetricsSettings | None = None,
     language: str | None = None,
+    facts: bool = True,
 ) -> list[dict]:
     """One metric per member of a dimension (region, team, owner, tier, class, industry, origin)."""
     from kam.core.errors import ValidationFailed
@@ -188,7 +191,7 @@ def breakdown(
         )
         raise ValidationFailed(message, {"by": [message]})
     request = Request.build(user, period=period, compare=compare, scope=scope)
-    evaluator = Evaluator(request.scope, by=by, cfg=cfg)
+    evaluator = Evaluator(request.scope, by=by, cfg=cfg, facts=facts)
     current_w = window_for(request.period, compare)
     previous_w = window_for(current_w.comparison, compare)
     now, before = evaluator.values(metric, current_w), evaluator.values(metric, previous_w)

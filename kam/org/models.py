@@ -123,6 +123,33 @@ class User(AbstractUser):
         super().clean()
         if self.joined_on and self.left_on and self.left_on < self.joined_on:
             raise ValidationError({"left_on": _("A user cannot leave before joining.")})
+        self._check_time_entries_within_employment()
+
+    def _check_time_entries_within_employment(self):
+        """Hours are logged only while employed (DATASET.md); a change of the employment dates
+        may not strand hours already logged outside it."""
+        from django.core.exceptions import ValidationError
+
+        if self.pk is None:
+            return
+        entries = self.time_entries.order_by("worked_on")
+        for field, outside in (
+            ("joined_on", entries.filter(worked_on__lt=self.joined_on) if self.joined_on else None),
+            ("left_on", entries.filter(worked_on__gt=self.left_on) if self.left_on else None),
+        ):
+            if outside is None:
+                continue
+            days = list(outside.values_list("worked_on", flat=True)[:1])
+            if days:
+                raise ValidationError(
+                    {
+                        field: _(
+                            "%(count)s time entries fall outside this employment (the first on "
+                            "%(day)s); move or delete them first."
+                        )
+                        % {"count": outside.count(), "day": days[0].isoformat()}
+                    }
+                )
 
     def employed_on(self, day) -> bool:
         return (self.joined_on is None or self.joined_on <= day) and (

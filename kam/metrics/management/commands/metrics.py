@@ -1,12 +1,13 @@
 import csv
 import json
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from kam.core.errors import DomainError
-from kam.metrics import registry
+from kam.metrics import facts, registry
 from kam.metrics.runner import FIELDS, breakdown, scorecard, trend
 from kam.org.models import User
 
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         tr.add_argument("key")
         tr.add_argument("--count", type=int, default=8)
         common(tr)
+        fa = sub.add_parser(
+            "facts", help="the pre-aggregated facts: prove them current, or recompute them"
+        )
+        fa.add_argument("--rebuild", action="store_true", help="recompute every fact")
         ex = sub.add_parser("explain", help="a metric's definition")
         ex.add_argument("key")
         ex.add_argument("--lang", default="zh-hans")
@@ -52,6 +57,8 @@ class Command(BaseCommand):
             for m in registry.METRICS:
                 self.stdout.write(f"{m.key:<36} {m.dimension:<5} {m.name_zh} / {m.name_en}")
             return
+        if action == "facts":
+            return self._facts(rebuild=opts["rebuild"])
         translation.activate(opts.get("lang") or "zh-hans")
         if action == "explain":
             return self._explain(opts["key"], opts.get("lang"))
@@ -76,6 +83,21 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         self._print(rows, columns, opts["format"])
+
+    def _facts(self, *, rebuild: bool):
+        if rebuild:
+            started = time.perf_counter()
+            facts.rebuild()
+            self.stdout.write(f"facts recomputed in {time.perf_counter() - started:.1f} s")
+            return
+        differences = facts.check()
+        for table, count in differences.items():
+            self.stdout.write(f"{table:<40} {'current' if not count else f'{count} rows differ'}")
+        if any(differences.values()):
+            raise CommandError(
+                "the facts differ from the records: a write bypassed the write path; "
+                "`kam metrics facts --rebuild` recomputes them"
+            )
 
     def _known(self, key):
         if key not in registry.BY_KEY:
