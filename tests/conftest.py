@@ -25,6 +25,7 @@ import pytest
 from django.apps import apps
 from django.db import models, transaction
 
+from kam.core.models import Notification
 from kam.core.tests import factories as f
 from kam.metrics import facts
 
@@ -213,6 +214,9 @@ def build_chain(tag: str, *, owner, account_member, presales, assignee, ref) -> 
     r["lone_expense"] = f.ExpenseFactory(code=f"{tag}-EXP-X", owner=owner, note=f"{tag} 差旅")
     r["lone_activity"] = f.ActivityFactory(
         code=f"{tag}-ACT-X", customer=None, owner=owner, summary=f"{tag} 电话"
+    )
+    r["notifications"] = Notification.objects.create(
+        recipient=owner, kind="health_alert", params={"customer": customer.name}
     )
     # Built with the ORM: derive the evaluation system's facts of these rows, as writes do.
     facts.refresh(

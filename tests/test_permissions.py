@@ -26,7 +26,7 @@ from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from rest_framework.test import APIClient
 
 from kam.core.models import AuditEntry
-from kam.core.visibility import Everyone
+from kam.core.visibility import Everyone, Personal
 from kam.web.api_urls import ROUTES
 from tests.conftest import NORTH_TAG, PERSONAS, SOUTH_TAG, kam_models
 
@@ -39,6 +39,10 @@ SIDES = ("north", "south")
 
 def model_of(route: str) -> type[models.Model]:
     return VIEWSETS[route].serializer_class.Meta.model
+
+
+def is_personal(model: type[models.Model]) -> bool:
+    return any(isinstance(rule, Personal) for rule in getattr(model, "visibility", ()))
 
 
 def is_everyone(model: type[models.Model]) -> bool:
@@ -552,10 +556,16 @@ def test_visible_to_is_exactly_the_persona_side(w, model, persona):
     side_rows = w.north_rows if persona in ("owner", "mgr1", "head") else w.south_rows
     other_rows = w.south_rows if side_rows is w.north_rows else w.north_rows
     assert side_rows.get(model), f"the world has no {_label(model)} row: extend build_chain"
-    queryset = model.objects.visible_to(w.user(persona))
+    user = w.user(persona)
+    queryset = model.objects.visible_to(user)
     visible = set(queryset.values_list("pk", flat=True))
     assert not visible & other_rows[model], "sees the other side's rows"
-    assert visible == side_rows[model] | public
+    if is_personal(model):  # the recipient's alone: not even their manager reads them
+        mine = set(model.objects.filter(recipient=user).values_list("pk", flat=True))
+        assert visible == mine
+        assert bool(mine) == (persona in ("owner", "outsider"))  # the chains' owners
+    else:
+        assert visible == side_rows[model] | public
     assert queryset.count() == len(visible)
 
 
@@ -939,6 +949,9 @@ def test_record_page_opens_for_owner_managers_and_executives(w, web_page, person
     response = page_client(w, persona).get(web_page.url(values))
     if model is not None and is_everyone(model) and response.status_code == 403:
         return  # reference data: editing it is an admin's job
+    if model is not None and is_personal(model) and persona != "owner":
+        assert response.status_code == 404  # a notification is its recipient's alone
+        return
     assert response.status_code in (200, 405), (web_page.url(values), response.status_code)
 
 

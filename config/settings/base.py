@@ -192,6 +192,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kam@localhost")
+# Where the product is served: links in emails are made absolute with it.
+KAM_BASE_URL = os.environ.get("KAM_BASE_URL", "http://127.0.0.1:8000")
 
 # Imports started from the web run in a background thread and report their progress.
 KAM_IMPORT_IN_BACKGROUND = True

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.visibility import VisibleQuerySet
+from kam.core.visibility import Personal, VisibleQuerySet
 
 
 class KamModel(models.Model):
@@ -131,3 +131,46 @@ def ensure_same_customer(first, second, *, field: str, message) -> None:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({field: message})
+
+
+class Notification(models.Model):
+    """通知 — something a person should act on: a health alert, a task overdue, a bid deadline.
+
+    The message is rendered in the reader's language from ``kind`` and ``params``
+    (``kam.core.notify``); ``dedupe_key`` keeps a reminder from being sent twice.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("details"), default=dict)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
+    visibility = (Personal("recipient"),)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_dedupe",
+            )
+        ]
+
+    def __str__(self) -> str:
+        from kam.core.notify import render
+
+        return render(self)["title"]

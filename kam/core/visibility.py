@@ -6,6 +6,8 @@ manager every user in their team's subtree. Executives and admins see everything
 Each model declares ``visibility``: a tuple of rules, any one of which makes a record visible:
 
 - ``Owner(path)``: the user at ``path`` is a principal (records they own, requests routed to them);
+- ``Personal(path)``: the user at ``path`` is the viewer (their own notifications, even for a
+  manager);
 - ``Served(path)``: the customer at ``path`` is owned by a principal or has one on its account team;
 - ``Linked(model, field, user_field)``: a row of ``model`` ties the record (``field``) to a
   principal (``user_field``) — e.g. a presales assignment to a deal;
@@ -94,6 +96,16 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Personal:
+    """The user at ``path`` is the viewer themselves — not their team (a notification)."""
+
+    path: str
+
+    def q(self, scope: Scope) -> Q:
+        return Q(**{self.path: scope.user.pk})
+
+
+@dataclass(frozen=True)
 class Served:
     path: str
 
@@ -157,8 +169,6 @@ def restrict(queryset: models.QuerySet, user, *, for_write: bool = False) -> mod
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     scope = scope_of(user)
-    if scope.sees_everything:
-        return queryset
     rules = getattr(queryset.model, "visibility", None)
     if for_write:
         rules = getattr(queryset.model, "write_visibility", rules)
@@ -166,6 +176,9 @@ def restrict(queryset: models.QuerySet, user, *, for_write: bool = False) -> mod
         raise TypeError(f"{queryset.model.__name__} declares no visibility rules")
     if not rules:
         raise TypeError(f"{queryset.model.__name__} declares an empty visibility")
+    # Personal records (notifications) are their owner's alone, even for executives.
+    if scope.sees_everything and not any(isinstance(rule, Personal) for rule in rules):
+        return queryset
     if any(isinstance(rule, Everyone) for rule in rules):
         return queryset
     condition = Q()

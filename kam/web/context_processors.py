@@ -49,4 +49,7 @@ def navigation(request):
                 "icon": "sliders",
             },
         )
-    return {"nav_items": items, "nav_extra": extra}
+    from kam.core.models import Notification
+
+    unread = Notification.objects.visible_to(user).filter(read_at__isnull=True).count()
+    return {"nav_items": items, "nav_extra": extra, "unread_notifications": unread}

@@ -8,6 +8,12 @@ from kam.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/open/",
+        views.NotificationOpenView.as_view(),
+        name="notification_open",
+    ),
     path("customers/", include("kam.customers.urls")),
     path("contacts/", include("kam.relationships.urls")),
     path("", include("kam.pipeline.urls")),

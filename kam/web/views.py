@@ -1,13 +1,21 @@
-"""The home page: the signed-in user's own overview, inside their visibility."""
+"""The home page (the signed-in user's own overview) and their notifications."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from kam.core.models import Notification
+from kam.core.notify import render
 from kam.core.views import KamLoginRequiredMixin, visible
 from kam.customers.models import Customer
 from kam.finance.models import Contract, Payment
@@ -84,3 +92,56 @@ class HomeView(KamLoginRequiredMixin, TemplateView):
             },
         )
         return context
+
+
+class NotificationListView(KamLoginRequiredMixin, TemplateView):
+    """The signed-in user's notifications, unread first; ``?unread=1`` shows only those."""
+
+    template_name = "web/notifications.html"
+    paginate_by = 30
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = visible(Notification, self.request.user)
+        unread_only = self.request.GET.get("unread") == "1"
+        if unread_only:
+            rows = rows.filter(read_at__isnull=True)
+        rows = rows.order_by(F("read_at").asc(nulls_first=True), "-created_at", "-pk")
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page,
+            items=[{"notification": n, **render(n)} for n in page.object_list],
+            unread_only=unread_only,
+        )
+        return context
+
+    def post(self, request):
+        """Mark every notification read."""
+        visible(Notification, request.user).filter(read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+        return HttpResponseRedirect(reverse("web:notifications"))
+
+
+class NotificationOpenView(KamLoginRequiredMixin, View):
+    """Mark one notification read and go to what it is about."""
+
+    model = Notification
+
+    def dispatch(self, request, *args, **kwargs):
+        # Someone else's notification is a 404 whatever the method (its existence is private).
+        if request.user.is_authenticated:
+            self.notification = get_object_or_404(
+                visible(Notification, request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, pk):
+        notification = self.notification
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+        target = notification.url
+        if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            target = reverse("web:notifications")
+        return HttpResponseRedirect(target)
